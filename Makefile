@@ -1,0 +1,60 @@
+# The book's two commands: `make book` builds it, `make test` tests it.
+# Both create the virtual environment first when it is missing or out of date.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+# CI and this machine use the CPU build of PyTorch; a GPU user can run
+#   make TORCH_SPEC=torch book
+# (or install PyTorch their own way first: an installed torch that satisfies
+# pyproject.toml is kept).
+TORCH_SPEC ?= torch==2.13.0
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.lessonlib-installed
+
+# The painting: tests and CI point at the shared copy when it exists.
+export LESSONLIB_DATA_DIR ?= $(if $(wildcard ../shared/data/arnolfini.jpg),$(abspath ../shared/data),)
+export PYTHONHASHSEED := 0
+
+.PHONY: help env book execute render test benchmarks clean
+
+help:
+	@echo "make book        execute every chapter, then render the book into _book/"
+	@echo "make test        unit tests of lessonlib + nbval over every chapter"
+	@echo "make render      render _book/ from the committed notebooks (no execution)"
+	@echo "make execute     re-run every chapter notebook in place"
+	@echo "make benchmarks  run the scripts in benchmarks/"
+	@echo "make env         create/update the virtual environment in $(VENV)"
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: '$(PYTHON)' not found; install Python 3.10+ or run make PYTHON=/path/to/python3" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "error: Python 3.10+ is needed, found " + sys.version.split()[0])'
+	@if [ ! -x $(BIN)/python ]; then echo "==> creating virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV) || { echo "error: could not create $(VENV) (on Debian/Ubuntu: apt install python3-venv)" >&2; exit 1; }; fi
+	@echo "==> installing PyTorch ($(TORCH_SPEC)) unless a suitable one is present"
+	@$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install --disable-pip-version-check -q "$(TORCH_SPEC)"
+	@echo "==> installing lessonlib (editable) and the book's tools"
+	@$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[book]"
+	@touch $@
+
+execute: $(STAMP)
+	@echo "==> executing every chapter notebook in place"
+	$(BIN)/python -m lessonlib.book execute
+
+render: $(STAMP)
+	@echo "==> rendering the book into _book/"
+	$(BIN)/python -m lessonlib.book render
+
+book: execute render
+	@echo "==> done: open _book/index.html"
+
+# One pytest run: lessonlib's unit tests, then nbval over every chapter notebook.
+test: $(STAMP)
+	@echo "==> unit tests of lessonlib, then nbval over every chapter notebook"
+	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+benchmarks: $(STAMP)
+	@for s in benchmarks/*.py; do echo "==> $$s"; $(BIN)/python $$s || exit 1; done
+
+clean:
+	rm -rf _book .quarto

@@ -1,0 +1,43 @@
+"""Static figures for the first chapter: loss curves, descent steps, saddles."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .functions import saddle
+
+
+def plot_descent_1d(f, ws, ax=None, title=None, span=None):
+    """Draw a 1-D loss curve and the gradient-descent iterates `ws` on it (What is optimisation?)."""
+    ws = np.asarray(ws, dtype=float)
+    finite = ws[np.isfinite(ws)]
+    if finite.size == 0:
+        raise ValueError("ws holds no finite values to plot")
+    if ax is None:
+        _, ax = plt.subplots()
+    lo, hi = span if span is not None else (finite.min(), finite.max())
+    pad = 0.15 * (hi - lo) + 0.5
+    grid = np.linspace(lo - pad, hi + pad, 400)
+    ax.plot(grid, f(grid), color="tab:blue", label="loss")
+    shown = finite[(finite >= grid[0]) & (finite <= grid[-1])]
+    ax.plot(shown, f(shown), "o-", color="tab:orange", markersize=4, linewidth=1, label="iterates")
+    ax.plot(shown[:1], f(shown[:1]), "s", color="black", markersize=7, label="start")
+    ax.set(xlabel="parameter w", ylabel="loss", title=title)
+    ax.legend()
+    return ax
+
+
+def plot_saddle(lim=1.5):
+    """The saddle x^2 - y^2 as a surface and as contours with the downhill direction (What is optimisation?)."""
+    fig = plt.figure(figsize=(10, 4.2), layout="constrained")
+    gx, gy = np.meshgrid(np.linspace(-lim, lim, 61), np.linspace(-lim, lim, 61))
+    ax3 = fig.add_subplot(1, 2, 1, projection="3d")
+    ax3.plot_surface(gx, gy, saddle(gx, gy), cmap="coolwarm", linewidth=0, antialiased=False, alpha=0.9)
+    ax3.plot([0], [0], [0], "ko", markersize=6)
+    ax3.set(xlabel="x", ylabel="y", zlabel="f(x, y)", title="f(x, y) = x² − y²")
+    ax = fig.add_subplot(1, 2, 2)
+    ax.contour(gx, gy, saddle(gx, gy), levels=15, cmap="coolwarm")
+    qx, qy = np.meshgrid(np.linspace(-lim, lim, 11), np.linspace(-lim, lim, 11))
+    ax.quiver(qx, qy, -2 * qx, 2 * qy, color="grey", alpha=0.7)  # minus the gradient: the way downhill
+    ax.plot([0], [0], "ko", markersize=6)
+    ax.set(xlabel="x", ylabel="y", aspect="equal", title="arrows: downhill; dot: gradient = 0")
+    return fig

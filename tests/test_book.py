@@ -1,0 +1,204 @@
+"""Tests of lessonlib.book, the `make book` builder, on tiny throwaway books."""
+
+import json
+import sys
+from html.parser import HTMLParser
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+from lessonlib import book
+
+PNG = "iVBORw0KGgo="  # a (truncated) base64 PNG: enough for the HTML
+
+
+def write_notebook(path, *cells):
+    """Write a notebook made of `cells` to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(new_notebook(cells=list(cells)), str(path))
+
+
+def make_book(root, chapters=("index.ipynb", "chapters/a.ipynb", "chapters/b.ipynb")):
+    """A tiny book in `root`: _quarto.yml, three notebooks, a video and a resource file."""
+    config = {
+        "project": {"type": "book", "output-dir": "_book", "resources": ["chapters/media/*.csv"]},
+        "book": {"title": "Tiny Book", "chapters": list(chapters)},
+    }
+    (root / "_quarto.yml").write_text(json.dumps(config))  # JSON is YAML
+    (root / "chapters" / "media").mkdir(parents=True)
+    (root / "chapters" / "media" / "clip.mp4").write_bytes(b"not really a video")
+    (root / "chapters" / "media" / "table.csv").write_text("x,y\n1,2\n")
+    write_notebook(
+        root / "index.ipynb",
+        new_raw_cell("---\ntitle: Welcome\n---"),
+        new_markdown_cell("# Home heading\n\nSome maths: $f(x) = x^2$."),
+    )
+    folded = new_code_cell('#| code-fold: true\n#| fig-cap: "The descent path"\n#| label: fig-path\nfolded_source = 1')
+    folded.outputs = [new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})]
+    hidden = new_code_cell("#| echo: false\nhidden_source = 2")
+    hidden.outputs = [new_output("stream", name="stdout", text="shown output\n")]
+    write_notebook(
+        root / "chapters" / "a.ipynb",
+        new_markdown_cell('# Chapter A\n\n<video controls><source src="media/clip.mp4" type="video/mp4"></video>\n\n![remote](https://example.com/x.png)'),
+        folded,
+        hidden,
+        new_code_cell("#| include: false\nexcluded_cell = 3"),
+    )
+    write_notebook(root / "chapters" / "b.ipynb", new_markdown_cell("# Chapter B\n\nThe end."))
+    return root
+
+
+def links(html):
+    """The attributes of every <a> tag in `html`, in order."""
+    found = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: found.append(dict(attrs)) if tag == "a" else None
+    parser.feed(html)
+    return found
+
+
+@pytest.fixture
+def no_quarto(monkeypatch):
+    """Pretend Quarto is not installed, so render() uses the nbconvert fallback."""
+    monkeypatch.setattr(book.shutil, "which", lambda name: None)
+
+
+# --- chapters() ---------------------------------------------------------------
+
+
+def test_chapters_in_order_with_parts_flattened(tmp_path):
+    make_book(tmp_path, chapters=["index.ipynb", {"part": "Part one", "chapters": ["chapters/b.ipynb"]}, "chapters/a.ipynb"])
+    assert book.chapters(tmp_path) == [tmp_path / "index.ipynb", tmp_path / "chapters/b.ipynb", tmp_path / "chapters/a.ipynb"]
+
+
+def test_chapters_counts_a_part_with_its_own_page(tmp_path):
+    make_book(tmp_path, chapters=["index.ipynb", {"part": "chapters/b.ipynb", "chapters": ["chapters/a.ipynb"]}])
+    assert book.chapters(tmp_path) == [tmp_path / "index.ipynb", tmp_path / "chapters/b.ipynb", tmp_path / "chapters/a.ipynb"]
+
+
+def test_chapters_missing_chapter_is_named(tmp_path):
+    make_book(tmp_path, chapters=["index.ipynb", "chapters/nowhere.ipynb"])
+    with pytest.raises(book.BookError, match="chapters/nowhere.ipynb"):
+        book.chapters(tmp_path)
+
+
+def test_chapters_missing_quarto_yml(tmp_path):
+    with pytest.raises(book.BookError, match="_quarto.yml not found"):
+        book.chapters(tmp_path)
+
+
+# --- render(): the nbconvert fallback ------------------------------------------
+
+
+def test_fallback_book_pages_and_navigation(tmp_path, no_quarto, capsys):
+    make_book(tmp_path)
+    book.render(tmp_path)
+    printed = capsys.readouterr().out
+    assert printed.count("Quarto was not found on PATH") == 1
+    assert "book: _book/index.html (3 pages)" in printed
+
+    home = (tmp_path / "_book" / "index.html").read_text()
+    assert "<title>Welcome</title>" in home  # YAML title beats the first heading
+    hrefs = [a.get("href") for a in links(home)]
+    assert hrefs.index("chapters/a.html") < hrefs.index("chapters/b.html")
+    assert {"class": "book-title", "href": "index.html"} in links(home)
+    assert "Tiny Book" in home
+    assert "mathjax" in home.lower() and "$f(x) = x^2$" in home
+
+    a = links((tmp_path / "_book" / "chapters" / "a.html").read_text())
+    assert {"class": "book-title", "href": "../index.html"} in a  # home from one folder down
+    assert {"href": "a.html", "aria-current": "page"} in a
+    assert {"href": "../index.html", "rel": "prev"} in a
+    assert {"href": "b.html", "rel": "next"} in a
+    b = links((tmp_path / "_book" / "chapters" / "b.html").read_text())
+    assert {"href": "a.html", "rel": "prev"} in b
+    assert not [link for link in b if link.get("rel") == "next"]
+
+
+def test_fallback_honours_quarto_cell_options(tmp_path, no_quarto):
+    make_book(tmp_path)
+    book.render(tmp_path)
+    a = (tmp_path / "_book" / "chapters" / "a.html").read_text()
+
+    details = a[a.index("<details") : a.index("</details>")]
+    assert "<summary>Show the code</summary>" in details
+    assert "folded_source" in details
+    body = a.split("<body", 1)[1]
+    assert "#|" not in body and "code-fold:" not in body and "fig-cap" not in body
+    assert "hidden_source" not in a and "shown output" in a  # echo: false
+    assert "excluded_cell" not in a  # include: false
+    assert "<figcaption>The descent path</figcaption>" in a
+    assert 'id="fig-path"' in a
+    assert 'alt="The descent path"' in a
+
+
+def test_fallback_copies_media_and_resources(tmp_path, no_quarto):
+    make_book(tmp_path)
+    book.render(tmp_path)
+    assert (tmp_path / "_book/chapters/media/clip.mp4").read_bytes() == b"not really a video"
+    assert (tmp_path / "_book/chapters/media/table.csv").is_file()  # project: resources:
+    assert 'src="media/clip.mp4"' in (tmp_path / "_book/chapters/a.html").read_text()
+
+
+def test_fallback_missing_media_is_named(tmp_path, no_quarto):
+    make_book(tmp_path)
+    write_notebook(tmp_path / "chapters" / "b.ipynb", new_markdown_cell("![plot](media/missing.png)"))
+    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb.*media/missing\.png"):
+        book.render(tmp_path)
+
+
+def test_render_uses_quarto_when_present(tmp_path, monkeypatch):
+    make_book(tmp_path)
+    calls = []
+    monkeypatch.setattr(book.shutil, "which", lambda name: "/usr/bin/quarto")
+    monkeypatch.setattr(book.subprocess, "run", lambda command, **kw: calls.append((command, kw)))
+    book.render(tmp_path)
+    assert calls == [(["quarto", "render"], {"cwd": tmp_path, "check": True})]
+    assert not (tmp_path / "_book").exists()
+
+
+# --- execute() (starts a real kernel: two runs in all) ---------------------------
+
+
+def test_execute_runs_in_this_python_and_writes_clean_outputs(tmp_path):
+    make_book(tmp_path)
+    path = tmp_path / "chapters" / "a.ipynb"
+    write_notebook(path, new_markdown_cell("# A"), new_code_cell("import sys; print(sys.prefix)"))
+    book.execute(tmp_path, notebooks=["chapters/a.ipynb"])
+    nb = nbformat.read(str(path), as_version=4)
+    cell = nb.cells[1]
+    assert cell.outputs[0].text.strip() == sys.prefix  # the kernel is this venv's Python
+    assert cell.execution_count == 1
+    assert "execution" not in cell.metadata
+    assert "widgets" not in nb.metadata
+    assert path.read_text().startswith('{\n "cells": [\n  {\n')  # indent 1, as Jupyter writes
+
+
+def test_execute_failing_cell_names_the_notebook(tmp_path):
+    make_book(tmp_path)
+    path = tmp_path / "chapters" / "b.ipynb"
+    write_notebook(path, new_code_cell("x = 1"), new_code_cell("1 / 0"))
+    before = path.read_text()
+    with pytest.raises(book.BookError, match=r"b\.ipynb.*cell 2.*ZeroDivisionError"):
+        book.execute(tmp_path, notebooks=["chapters/b.ipynb"])
+    assert path.read_text() == before
+
+
+# --- main() ---------------------------------------------------------------------
+
+
+def test_main_missing_quarto_yml_exits_1(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        book.main(["--root", str(tmp_path), "render"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "_quarto.yml not found" in err
+    assert "Traceback" not in err
+
+
+def test_main_accepts_root_after_the_subcommand(tmp_path, no_quarto, capsys):
+    make_book(tmp_path)
+    book.main(["render", "--root", str(tmp_path), "--out", "site"])
+    assert (tmp_path / "site" / "chapters" / "b.html").is_file()
+    assert "book: site/index.html (3 pages)" in capsys.readouterr().out

@@ -1,0 +1,31 @@
+"""environment.yml must offer conda users every dependency pyproject.toml declares."""
+
+import re
+import tomllib
+
+import yaml
+
+CONDA_NAMES = {"torch": "pytorch"}  # PyPI name -> conda-forge name where they differ
+
+
+def name(requirement):
+    return re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+
+def test_environment_lists_every_pyproject_dependency(root):
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    wanted = {name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        wanted |= {name(r) for r in extra}
+    env = yaml.safe_load((root / "environment.yml").read_text())
+    listed = {name(d) for d in env["dependencies"] if isinstance(d, str)}
+    missing = {w for w in wanted if CONDA_NAMES.get(w, w) not in listed}
+    assert not missing, f"add to environment.yml: {sorted(missing)}"
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e .[book]" in pip
+
+
+def test_torch_pin_stays_out_of_the_package_metadata(root):
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    torch = [d for d in deps if name(d) == "torch"]
+    assert torch and "==" not in torch[0], "pin torch in the install step (Makefile TORCH_SPEC), not in the package"

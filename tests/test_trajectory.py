@@ -1,0 +1,93 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lessonlib.functions import rosenbrock
+from lessonlib.trajectory import run_trajectory
+
+
+def test_path_starts_at_start_and_values_match_positions():
+    traj = run_trajectory(torch.optim.Adam, start=(-0.8, 2.0), lr=0.01, max_iter=50)
+    assert tuple(traj.xy[0]) == (-0.8, 2.0)
+    assert traj.xy.shape == (51, 2) and traj.f.shape == (51,)
+    np.testing.assert_allclose(traj.f, rosenbrock(traj.x, traj.y), rtol=1e-12)
+    assert traj.iterations == 50 and not traj.converged and not traj.diverged
+
+
+def test_first_adam_step_moves_each_coordinate_by_lr():
+    # Adam's first step is lr * sign(g) (up to eps): both gradients at (-0.8, 2) are positive
+    traj = run_trajectory("Adam", start=(-0.8, 2.0), lr=0.01, max_iter=1)
+    np.testing.assert_allclose(traj.xy[1] - traj.xy[0], [-0.01, -0.01], rtol=1e-6)
+
+
+def test_stops_at_the_tolerance_and_reports_convergence():
+    traj = run_trajectory(torch.optim.Adam, start=(-0.8, 2.0), lr=0.05, tol=1e-4, max_iter=20_000)
+    assert traj.converged
+    assert traj.f[-1] < 1e-4
+    assert np.all(traj.f[:-1] >= 1e-4)  # it stopped at the first point below the tolerance
+    assert traj.iterations < 20_000
+
+
+def test_does_not_claim_convergence_when_the_budget_runs_out():
+    traj = run_trajectory(torch.optim.Adam, start=(-0.8, 2.0), lr=0.01, tol=1e-4, max_iter=6000)
+    assert not traj.converged
+    assert traj.iterations == 6000
+    assert traj.f[-1] >= 1e-4
+    assert "not converged" in repr(traj)
+
+
+def test_tolerance_already_met_at_start_takes_no_step():
+    traj = run_trajectory(torch.optim.SGD, start=(1.0, 1.0), lr=0.001, tol=1e-4)
+    assert traj.converged and traj.iterations == 0
+
+
+def test_divergence_is_detected_and_not_called_convergence():
+    traj = run_trajectory(torch.optim.SGD, start=(-0.8, 2.0), lr=0.1, max_iter=200)
+    assert traj.diverged and not traj.converged
+    assert not math.isfinite(traj.f[-1])
+    assert traj.iterations < 200
+
+
+def test_any_optimiser_and_its_settings():
+    traj = run_trajectory(torch.optim.SGD, start=(-0.8, 2.0), lr=1e-4, momentum=0.9, max_iter=100)
+    assert traj.optimiser == "SGD" and traj.settings == {"lr": 1e-4, "momentum": 0.9}
+    assert traj.f[-1] < traj.f[0]
+
+
+def test_other_functions_can_be_minimised():
+    traj = run_trajectory("SGD", start=(3.0, -2.0), fn=lambda x, y: x**2 + y**2, lr=0.1, tol=1e-8, max_iter=1000)
+    assert traj.converged and np.linalg.norm(traj.xy[-1]) < 1e-4
+
+
+@pytest.mark.parametrize("optimiser, message", [("Adamm", "unknown optimiser 'Adamm'.*Adam"),
+                                                 (42, "torch.optim.Optimizer subclass")])
+def test_unknown_optimiser_is_a_clear_error(optimiser, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        run_trajectory(optimiser, lr=0.01)
+
+
+@pytest.mark.parametrize("start", [(float("nan"), 2.0), (0.0, float("inf")), (1.0,), ("a", "b"), None])
+def test_bad_start_is_a_clear_error(start):
+    with pytest.raises(ValueError, match="start must be two"):
+        run_trajectory("Adam", start=start, lr=0.01)
+
+
+@pytest.mark.parametrize("max_iter", [0, -5, 2.5, True])
+def test_bad_iteration_limit_is_a_clear_error(max_iter):
+    with pytest.raises(ValueError, match="max_iter must be a positive whole number"):
+        run_trajectory("Adam", lr=0.01, max_iter=max_iter)
+
+
+@pytest.mark.parametrize("tol", [-1.0, float("nan"), "small"])
+def test_bad_tolerance_is_a_clear_error(tol):
+    with pytest.raises(ValueError, match="tol must be"):
+        run_trajectory("Adam", lr=0.01, tol=tol)
+
+
+def test_bad_optimiser_settings_are_a_clear_error():
+    with pytest.raises(ValueError, match="Adam rejected the settings.*lrr"):
+        run_trajectory("Adam", lrr=0.01)
+    with pytest.raises(ValueError, match="Adam rejected the settings"):
+        run_trajectory("Adam", lr=-1.0)

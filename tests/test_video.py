@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+from lessonlib.animate import animate_paths, frame_schedule, plot_path
+from lessonlib.trajectory import run_trajectory
+from lessonlib.video import probe_mp4, write_mp4
+
+
+def test_mp4_is_browser_playable_and_cropped_to_even_size(tmp_path):
+    frames = [np.full((51, 77, 3), 10 * i, dtype=np.uint8) for i in range(12)]
+    path = write_mp4(frames, tmp_path / "clip.mp4", fps=12)
+    info = probe_mp4(path)
+    assert info["codec"] == "h264" and info["pix_fmt"] == "yuv420p"
+    assert (info["width"], info["height"]) == (76, 50)
+    assert info["frames"] == 12
+    assert info["faststart"]
+
+
+def test_frames_of_different_sizes_are_rejected(tmp_path):
+    frames = [np.zeros((20, 20, 3), np.uint8), np.zeros((30, 20, 3), np.uint8)]
+    with pytest.raises(ValueError, match="differs from the first frame"):
+        write_mp4(frames, tmp_path / "bad.mp4")
+
+
+def test_no_frames_and_bad_frames_are_clear_errors(tmp_path):
+    with pytest.raises(ValueError, match="no frames"):
+        write_mp4([], tmp_path / "empty.mp4")
+    with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
+        write_mp4([np.zeros((4, 4))], tmp_path / "grey.mp4")
+
+
+def test_probe_of_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no video"):
+        probe_mp4(tmp_path / "nothing.mp4")
+
+
+def test_frame_schedule_is_dense_early_and_covers_the_whole_path():
+    idx = frame_schedule(6001, 240, power=2.5)
+    assert idx[0] == 0 and idx[-1] == 6000
+    assert np.all(np.diff(idx) > 0)
+    gaps = np.diff(idx)
+    assert gaps[:5].max() == 1 and gaps[-10:].min() > 50  # one position per frame at first, big jumps at the end
+    assert len(frame_schedule(5, 240)) == 5  # short paths: every position once
+    with pytest.raises(ValueError):
+        frame_schedule(0, 10)
+
+
+@pytest.fixture(scope="module")
+def short_path():
+    return run_trajectory(torch.optim.Adam, start=(-0.8, 2.0), lr=0.01, max_iter=300)
+
+
+def test_animation_writes_the_expected_frames(tmp_path, short_path):
+    out = animate_paths(short_path, tmp_path / "media" / "anim.mp4", n_frames=40, fps=20, hold_seconds=0.5, dpi=50)
+    info = probe_mp4(out["path"])
+    assert info["codec"] == "h264" and info["pix_fmt"] == "yuv420p" and info["faststart"]
+    assert info["width"] % 2 == 0 and info["height"] % 2 == 0
+    assert out["frames"] == len(out["indices"]) + 10
+    assert info["frames"] == out["frames"]
+    assert out["indices"][-1] == short_path.iterations
+
+
+def test_animation_frames_show_the_path_growing(tmp_path, short_path):
+    import imageio_ffmpeg
+    out = animate_paths(short_path, tmp_path / "anim.mp4", n_frames=30, fps=10, hold_seconds=0, dpi=50, surface=False)
+    reader = imageio_ffmpeg.read_frames(str(out["path"]))
+    meta = next(reader)
+    w, h = meta["size"]
+    frames = [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
+    red = [np.sum((f[..., 0] > 180) & (f[..., 1] < 90) & (f[..., 2] < 90)) for f in frames]
+    assert red[-1] > red[0]  # more of the (red) path is drawn at the end than at the start
+
+
+def test_static_path_figure_has_both_views(short_path):
+    fig = plot_path(short_path, labels=["Adam"])
+    assert len(fig.axes) == 2 and fig.axes[0].name == "3d"
+    line = fig.axes[1].get_lines()[-2]
+    np.testing.assert_allclose(line.get_xdata(), short_path.x)
