@@ -39,6 +39,7 @@ CHAPTER_SUFFIXES = (".ipynb", ".qmd", ".md")
 FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.DOTALL)
 OPTION_LINE = re.compile(r"#\|\s?(.*)")  # Quarto cell options: `#| echo: false`
 HEADING = re.compile(r"^# +(.+?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
+HEADING_ATTRIBUTES = re.compile(r"^(#{1,6} +.+?)\s*\{[^}]*\}\s*$", re.MULTILINE)  # `## Title {#sec-x .unnumbered}`
 MEDIA_REF = re.compile(r"""\bsrc\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(\s*<?([^)\s>]+)""")
 CHAPTER_LINK = re.compile(r"""(\]\(\s*<?|\bhref\s*=\s*["'])([^)\s"'<>#?:]+)(\.(?:ipynb|qmd|md))(?=[)\s"'>#?])""")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^#")
@@ -332,7 +333,7 @@ def _prepare(page: dict, pages: list[dict], root: Path):
         if _is_front_matter(cell):
             continue
         if cell.cell_type == "markdown":
-            cell.source = _link_chapters(cell.source, path, chapter_files)
+            cell.source = HEADING_ATTRIBUTES.sub(r"\1", _link_chapters(cell.source, path, chapter_files))
         if cell.cell_type == "code":
             options, cell.source = _cell_options(cell, number, path, root)
             if options.get("include") is False:

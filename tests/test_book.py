@@ -45,7 +45,7 @@ def make_book(root, chapters=("index.ipynb", "chapters/a.ipynb", "chapters/b.ipy
         hidden,
         new_code_cell("#| include: false\nexcluded_cell = 3"),
     )
-    write_notebook(root / "chapters" / "b.ipynb", new_markdown_cell("# Chapter B\n\nThe end."))
+    write_notebook(root / "chapters" / "b.ipynb", new_markdown_cell("# Chapter B {#sec-b}\n\n## Aside {.unnumbered}\n\nThe end."))
     return root
 
 
@@ -111,7 +111,9 @@ def test_fallback_book_pages_and_navigation(tmp_path, no_quarto, capsys):
     assert {"href": "a.html", "aria-current": "page"} in a
     assert {"href": "../index.html", "rel": "prev"} in a
     assert {"href": "b.html", "rel": "next"} in a
-    b = links((tmp_path / "_book" / "chapters" / "b.html").read_text())
+    b_html = (tmp_path / "_book" / "chapters" / "b.html").read_text()
+    assert "{#sec-b}" not in b_html and "{.unnumbered}" not in b_html and "Aside" in b_html  # Pandoc attributes
+    b = links(b_html)
     assert {"href": "a.html", "rel": "prev"} in b
     assert not [link for link in b if link.get("rel") == "next"]
 
