@@ -59,7 +59,6 @@ def rosenbrock_scene(trajectories, *, labels=None, fig=None, figsize=(11.2, 4.8)
     gx, gy = np.meshgrid(np.linspace(*XLIM, 121), np.linspace(*YLIM, 121))
     gf = rosenbrock(gx, gy)
     mx, my = rosenbrock_minimum()
-    axes = []
     if surface:
         # computed_zorder=False: the path is drawn over the surface, never hidden behind a ridge
         ax3 = fig.add_subplot(1, 2, 1, projection="3d", computed_zorder=False)
@@ -68,10 +67,8 @@ def rosenbrock_scene(trajectories, *, labels=None, fig=None, figsize=(11.2, 4.8)
         ax3.plot([mx], [my], [0.0], marker="*", color="red", markersize=14, zorder=5)
         ax3.set(xlabel="x", ylabel="y", zlabel="log10(1 + f)", xlim=XLIM, ylim=YLIM)
         ax3.view_init(elev=ELEV, azim=AZIM)
-        axes.append(ax3)
     axc = fig.add_subplot(1, 2, 2) if surface else fig.add_subplot(1, 1, 1)
     draw_contour(axc)
-    axes.append(axc)
 
     labels = labels or [None] * len(trajectories)
     colors = ["tab:red", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "black"]
