@@ -41,3 +41,36 @@ def plot_saddle(lim=1.5):
     ax.plot([0], [0], "ko", markersize=6)
     ax.set(xlabel="x", ylabel="y", aspect="equal", title="arrows: downhill; dot: gradient = 0")
     return fig
+
+
+def plot_snapshots(result, epochs=None, ncols=5, title=None):
+    """Grid of snapshot images titled with epoch, MSE and PSNR (MLP and SIREN chapters)."""
+    epochs = sorted(result.snapshots) if epochs is None else list(epochs)
+    missing = [e for e in epochs if e not in result.snapshots]
+    if missing:
+        raise ValueError(f"no snapshot at epochs {missing}; kept: {sorted(result.snapshots)}")
+    nrows = -(-len(epochs) // ncols)
+    h, w = next(iter(result.snapshots.values())).shape[:2]
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.2 * nrows * h / w + 0.5 * nrows),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, epoch in zip(axes.flat, epochs):
+        ax.imshow(result.snapshots[epoch])
+        ax.set_title(f"epoch {epoch}\nMSE {result.loss[epoch]:.2g} · {result.psnr[epoch]:.1f} dB", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_history(results, ax=None, x="epochs"):
+    """PSNR of one or more FitResults against epoch or training seconds (MLP and SIREN chapters)."""
+    if x not in ("epochs", "seconds"):
+        raise ValueError(f"x must be 'epochs' or 'seconds', got {x!r}")
+    if ax is None:
+        _, ax = plt.subplots()
+    for label, result in results.items():
+        ax.plot(getattr(result, x), result.psnr, label=label)
+    ax.set(xlabel="epoch" if x == "epochs" else "training time (s)", ylabel="PSNR (dB)")
+    ax.legend()
+    return ax

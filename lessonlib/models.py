@@ -1,0 +1,64 @@
+"""The two painters: a ReLU MLP and a SIREN, both mapping a pixel's (x, y) to its RGB colour."""
+
+import math
+
+import torch
+from torch import nn
+
+
+def _check_sizes(in_features, hidden_features, hidden_layers, out_features):
+    for name, value, least in [("in_features", in_features, 1), ("hidden_features", hidden_features, 1),
+                               ("hidden_layers", hidden_layers, 0), ("out_features", out_features, 1)]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+
+
+class MLP(nn.Sequential):
+    """Linear + ReLU layers: input layer, `hidden_layers` hidden layers, linear output (MLP chapter)."""
+
+    def __init__(self, in_features=2, hidden_features=512, hidden_layers=4, out_features=3):
+        _check_sizes(in_features, hidden_features, hidden_layers, out_features)
+        layers = [nn.Linear(in_features, hidden_features), nn.ReLU()]
+        for _ in range(hidden_layers):
+            layers += [nn.Linear(hidden_features, hidden_features), nn.ReLU()]
+        layers.append(nn.Linear(hidden_features, out_features))
+        super().__init__(*layers)
+
+
+class SineLayer(nn.Module):
+    """sin(omega_0 * (W x + b)) with Sitzmann et al.'s initialisation (SIREN chapter)."""
+
+    def __init__(self, in_features, out_features, is_first=False, omega_0=30.0):
+        super().__init__()
+        self.omega_0, self.is_first = float(omega_0), is_first
+        self.linear = nn.Linear(in_features, out_features)
+        with torch.no_grad():
+            # first layer: W ~ U(-1/n, 1/n); later layers: W ~ U(-sqrt(6/n)/omega_0, sqrt(6/n)/omega_0)
+            bound = 1 / in_features if is_first else math.sqrt(6 / in_features) / self.omega_0
+            self.linear.weight.uniform_(-bound, bound)
+
+    def forward(self, x):
+        return torch.sin(self.omega_0 * self.linear(x))
+
+
+class SIREN(nn.Sequential):
+    """Sine layers (first + `hidden_layers`) and a linear output initialised as in the paper (SIREN chapter)."""
+
+    def __init__(self, in_features=2, hidden_features=512, hidden_layers=4, out_features=3, omega_0=30.0):
+        _check_sizes(in_features, hidden_features, hidden_layers, out_features)
+        if not (isinstance(omega_0, (int, float)) and math.isfinite(omega_0) and omega_0 > 0):
+            raise ValueError(f"omega_0 must be a positive number, got {omega_0!r}")
+        layers = [SineLayer(in_features, hidden_features, is_first=True, omega_0=omega_0)]
+        layers += [SineLayer(hidden_features, hidden_features, omega_0=omega_0) for _ in range(hidden_layers)]
+        final = nn.Linear(hidden_features, out_features)
+        with torch.no_grad():
+            bound = math.sqrt(6 / hidden_features) / omega_0
+            final.weight.uniform_(-bound, bound)
+        layers.append(final)
+        super().__init__(*layers)
+        self.omega_0 = float(omega_0)
+
+
+def count_parameters(model) -> int:
+    """Number of trainable parameters (MLP and SIREN chapters)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
