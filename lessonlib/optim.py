@@ -1,0 +1,91 @@
+"""Adam written out from the equations of 'The mathematics of Adam' chapter."""
+
+import torch
+
+
+def _check_settings(lr, betas, eps, weight_decay):
+    """Reject settings Adam cannot use, saying what is allowed (The mathematics of Adam)."""
+    if not lr > 0:
+        raise ValueError(f"Invalid learning rate: {lr!r} (must be a number > 0)")
+    try:
+        beta1, beta2 = (float(b) for b in betas)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid betas: {betas!r} (must be two numbers, each in [0, 1))") from None
+    if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
+        raise ValueError(f"Invalid betas: {betas!r} (must be two numbers, each in [0, 1))")
+    if not eps >= 0:
+        raise ValueError(f"Invalid epsilon value: {eps!r} (must be a number >= 0)")
+    if not weight_decay >= 0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay!r} (must be a number >= 0)")
+    return beta1, beta2
+
+
+class Adam(torch.optim.Optimizer):
+    """Adam, one line per equation, a drop-in for torch.optim.Adam (The mathematics of Adam)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, record=False):
+        betas = _check_settings(lr, betas, eps, weight_decay)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        self.record = record
+        self.history = []  # record=True: one dict per step; per-parameter lists (params with a gradient, in order)
+
+    def step(self, closure=None):
+        """One Adam step for every parameter with a gradient; returns the closure's loss (The mathematics of Adam)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+
+        entry = {"m_hat": [], "v_hat": [], "step": [], "effective_lr": [], "t": len(self.history) + 1}
+        with torch.no_grad():
+            for group in self.param_groups:
+                lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+                for theta in group["params"]:
+                    if theta.grad is None:
+                        continue
+                    state = self.state[theta]
+                    if not state:
+                        state.update(step=0, m=torch.zeros_like(theta), v=torch.zeros_like(theta))
+                    state["step"] += 1
+                    t, m, v = state["step"], state["m"], state["v"]
+
+                    g = theta.grad                                # g_t = ∇f(θ_{t-1})
+                    if weight_decay != 0:
+                        g = g + weight_decay * theta              #       + λ θ_{t-1}  (L2, as torch.optim.Adam)
+                    m = beta1 * m + (1 - beta1) * g               # m_t = β1 m_{t-1} + (1 − β1) g_t
+                    v = beta2 * v + (1 - beta2) * g * g           # v_t = β2 v_{t-1} + (1 − β2) g_t²
+                    m_hat = m / (1 - beta1**t)                    # m̂_t = m_t / (1 − β1^t)
+                    v_hat = v / (1 - beta2**t)                    # v̂_t = v_t / (1 − β2^t)
+                    theta_before = theta.clone() if self.record else None
+                    theta -= lr * m_hat / (v_hat.sqrt() + eps)    # θ_t = θ_{t-1} − α m̂_t / (√v̂_t + ε)
+                    state["m"], state["v"] = m, v
+
+                    if self.record:
+                        entry["m_hat"].append(m_hat)
+                        entry["v_hat"].append(v_hat)
+                        entry["step"].append(theta - theta_before)
+                        entry["effective_lr"].append(lr / (v_hat.sqrt() + eps))
+        if self.record:
+            self.history.append(entry)
+        return loss
+
+
+def adam_update(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, form="torch"):
+    """One pure Adam step on tensors or floats; returns (theta_new, m_new, v_new) (The mathematics of Adam).
+
+    form="torch" adds ε to √v̂ (bias-corrected), as torch.optim.Adam does; form="paper" is Kingma & Ba's
+    "efficient" Algorithm 1 variant, which folds the corrections into α_t and adds ε to the uncorrected √v,
+    i.e. it uses ε/√(1 − β2^t) instead of ε: it matters only when √v̂ is not much bigger than ε.
+    """
+    m = beta1 * m + (1 - beta1) * g                               # m_t = β1 m_{t-1} + (1 − β1) g_t
+    v = beta2 * v + (1 - beta2) * g * g                           # v_t = β2 v_{t-1} + (1 − β2) g_t²
+    if form == "torch":
+        m_hat = m / (1 - beta1**t)                                # m̂_t = m_t / (1 − β1^t)
+        v_hat = v / (1 - beta2**t)                                # v̂_t = v_t / (1 − β2^t)
+        theta = theta - lr * m_hat / (v_hat**0.5 + eps)           # θ_t = θ_{t-1} − α m̂_t / (√v̂_t + ε)
+    elif form == "paper":
+        lr_t = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)        # α_t = α √(1 − β2^t) / (1 − β1^t)
+        theta = theta - lr_t * m / (v**0.5 + eps)                 # θ_t = θ_{t-1} − α_t m_t / (√v_t + ε)
+    else:
+        raise ValueError(f"form must be 'torch' or 'paper', got {form!r}")
+    return theta, m, v
