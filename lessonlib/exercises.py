@@ -1,0 +1,112 @@
+"""Self-checks for the exercises: each says clearly whether an answer is right and, if not, gives a hint."""
+
+import math
+
+import torch
+
+from .functions import rosenbrock, rosenbrock_grad
+
+START = (-0.8, 2.0)
+
+
+def _report(ok, name, good, hint):
+    print(f"{'Correct' if ok else 'Not yet'} ({name}): {good if ok else hint}")
+    return ok
+
+
+def _answered(answer, name, what):
+    if answer is None or answer is Ellipsis:
+        print(f"Not yet ({name}): no answer given; {what}")
+        return False
+    return True
+
+
+def check_bias_correction(bias_corrected):
+    """Exercise (The mathematics of Adam): `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
+    name = "bias-corrected moments"
+    if not _answered(bias_corrected, name, "define bias_corrected(m, v, t, beta1, beta2) and pass it in."):
+        return False
+    cases = [(0.1, 0.001, 1, 0.9, 0.999), (0.5, 0.02, 10, 0.9, 0.999), (-2.0, 3.0, 3, 0.8, 0.99)]
+    for m, v, t, b1, b2 in cases:
+        try:
+            got = bias_corrected(m, v, t, b1, b2)
+            m_hat, v_hat = (float(x) for x in got)
+        except Exception as err:  # a student's code may fail in any way: report it, don't crash
+            return _report(False, name, "", f"calling it with m={m}, v={v}, t={t} raised {type(err).__name__}: {err}")
+        want = (m / (1 - b1**t), v / (1 - b2**t))
+        if not (math.isclose(m_hat, want[0], rel_tol=1e-9) and math.isclose(v_hat, want[1], rel_tol=1e-9)):
+            return _report(False, name, "", f"for m={m}, v={v}, t={t}, beta1={b1}, beta2={b2} you returned "
+                           f"({m_hat:.6g}, {v_hat:.6g}). Hint: divide m by 1 - beta1**t and v by 1 - beta2**t.")
+    return _report(True, name, "m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t) undo the zero start.", "")
+
+
+def check_first_step(answer, lr=0.01):
+    """Exercise (The mathematics of Adam): the size |Δx| of Adam's first step from (-0.8, 2) with this lr."""
+    name = "size of Adam's first step"
+    if not _answered(answer, name, "set first_step to a number."):
+        return False
+    try:
+        answer = float(answer)
+    except (TypeError, ValueError):
+        return _report(False, name, "", f"{answer!r} is not a number; give the step's size, e.g. 0.5.")
+    g = rosenbrock_grad(*START)[0]
+    if math.isclose(abs(answer), lr, rel_tol=1e-3):
+        return _report(True, name, f"m_hat / sqrt(v_hat) = g / |g| = ±1 at t = 1, so the step is lr = {lr} "
+                       f"whatever the gradient ({g:.1f} here).", "")
+    hint = ("that is lr times the gradient: plain gradient descent. At t = 1, m_hat = g and v_hat = g^2; "
+            "what is m_hat / sqrt(v_hat)?" if math.isclose(abs(answer), lr * abs(g), rel_tol=1e-3) else
+            "at t = 1, m_hat = g and v_hat = g^2 (work it out from the bias correction); what is m_hat / sqrt(v_hat)?")
+    return _report(False, name, "", hint)
+
+
+def check_adam_step(adam_step):
+    """Exercise (The mathematics of Adam): `adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)` -> (theta, m, v)."""
+    name = "one Adam step"
+    if not _answered(adam_step, name, "define adam_step(theta, g, m, v, t, lr, beta1, beta2, eps) and pass it in."):
+        return False
+    theta = torch.tensor(list(START), dtype=torch.float64, requires_grad=True)
+    reference = torch.optim.Adam([theta], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    mine_theta = theta.detach().clone()
+    m, v = torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    for t in range(1, 4):
+        g = torch.tensor(rosenbrock_grad(*mine_theta.tolist()), dtype=torch.float64)
+        try:
+            mine_theta, m, v = (torch.as_tensor(x, dtype=torch.float64) for x in
+                                adam_step(mine_theta.clone(), g, m.clone(), v.clone(), t, 0.01, 0.9, 0.999, 1e-8))
+        except Exception as err:
+            return _report(False, name, "", f"step {t} raised {type(err).__name__}: {err}")
+        reference.zero_grad()
+        rosenbrock(theta[0], theta[1]).backward()
+        reference.step()
+        gap = (mine_theta - theta.detach()).abs().max().item()
+        if not gap <= 1e-10:
+            return _report(False, name, "", f"after step {t} your theta is {mine_theta.tolist()}, torch.optim.Adam's is "
+                           f"{theta.detach().tolist()}. Hint: update m and v first, bias-correct both with t, then "
+                           "theta - lr * m_hat / (sqrt(v_hat) + eps).")
+    return _report(True, name, "three steps agree with torch.optim.Adam to 1e-10.", "")
+
+
+def check_learning_rate(lr, max_iter=2000, target=1e-3):
+    """Exercise (Adam on the Rosenbrock function): an Adam lr that gets below f = 1e-3 within 2,000 iterations from (-0.8, 2)."""
+    from .trajectory import run_trajectory
+
+    name = "a learning rate for Adam"
+    if not _answered(lr, name, "set lr to a number."):
+        return False
+    try:
+        lr = float(lr)
+    except (TypeError, ValueError):
+        return _report(False, name, "", f"{lr!r} is not a number.")
+    if not (math.isfinite(lr) and lr > 0):
+        return _report(False, name, "", f"a learning rate must be a positive number, got {lr}.")
+    traj = run_trajectory("Adam", start=START, lr=lr, tol=target, max_iter=max_iter)
+    if traj.converged:
+        return _report(True, name, f"with lr = {lr:g}, f < {target:g} after {traj.iterations} iterations.", "")
+    if traj.diverged:
+        return _report(False, name, "", "the run diverged: try a smaller lr.")
+    # which way to go? try half and double the learning rate and see which ends lower
+    half, double = (run_trajectory("Adam", start=START, lr=k * lr, tol=target, max_iter=max_iter) for k in (0.5, 2.0))
+    better = "larger" if (double.f[-1] if not double.diverged else math.inf) < half.f[-1] else "smaller"
+    hint = (f"after {max_iter} iterations f = {traj.f[-1]:.2g}; with twice this lr it ends at {double.f[-1]:.2g}, "
+            f"with half of it at {half.f[-1]:.2g}: try a {better} lr.")
+    return _report(False, name, "", hint)

@@ -1,0 +1,60 @@
+"""Each exercise self-check accepts a right answer and rejects a wrong one with a hint."""
+
+import pytest
+import torch
+
+from lessonlib import exercises
+
+
+def right_bias_corrected(m, v, t, beta1, beta2):
+    return m / (1 - beta1**t), v / (1 - beta2**t)
+
+
+def right_adam_step(theta, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / (torch.sqrt(v_hat) + eps), m, v
+
+
+def test_bias_correction(capsys):
+    assert exercises.check_bias_correction(right_bias_corrected)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: (m, v))
+    assert "Hint" in capsys.readouterr().out
+    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: (m / (1 - b1), v / (1 - b2)))  # t forgotten
+    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: 1 / 0)
+    assert "ZeroDivisionError" in capsys.readouterr().out
+    assert not exercises.check_bias_correction(None)
+    assert "no answer given" in capsys.readouterr().out
+
+
+def test_first_step(capsys):
+    assert exercises.check_first_step(0.01) and exercises.check_first_step(-0.01)
+    capsys.readouterr()
+    assert not exercises.check_first_step(0.01 * 431.6)  # plain gradient descent's step
+    assert "plain gradient descent" in capsys.readouterr().out
+    assert not exercises.check_first_step(0.1)
+    assert not exercises.check_first_step("small")
+    assert not exercises.check_first_step(...)
+
+
+def test_adam_step(capsys):
+    assert exercises.check_adam_step(right_adam_step)
+    assert "agree with torch.optim.Adam" in capsys.readouterr().out
+
+    def no_bias_correction(theta, g, m, v, t, lr, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        return theta - lr * m / (torch.sqrt(v) + eps), m, v
+
+    assert not exercises.check_adam_step(no_bias_correction)
+    assert "after step 1" in capsys.readouterr().out
+    assert not exercises.check_adam_step(None)
+
+
+@pytest.mark.parametrize("lr, ok, word", [(0.1, True, "Correct"), (0.01, False, "larger"), (10.0, False, "smaller"),
+                                          (-1.0, False, "positive"), (1e6, False, "smaller")])
+def test_learning_rate(capsys, lr, ok, word):
+    assert exercises.check_learning_rate(lr) is ok
+    assert word in capsys.readouterr().out
