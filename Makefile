@@ -14,6 +14,8 @@ STAMP      := $(VENV)/.lessonlib-installed
 # The painting: tests and CI point at the shared copy when it exists.
 export LESSONLIB_DATA_DIR ?= $(if $(wildcard ../shared/data/arnolfini.jpg),$(abspath ../shared/data),)
 export PYTHONHASHSEED := 0
+# no progress bars in executed notebooks or test runs: they would land in committed outputs
+export LESSONLIB_PROGRESS := 0
 
 .PHONY: help env book execute render test benchmarks clean
 

@@ -109,3 +109,20 @@ def gaussian_blur(image, sigma) -> np.ndarray:
     out = np.pad(image, ((radius, radius), (radius, radius), (0, 0)), mode="reflect")
     out = np.apply_along_axis(lambda r: np.convolve(r, k, mode="valid"), 0, out)
     return np.apply_along_axis(lambda r: np.convolve(r, k, mode="valid"), 1, out)
+
+
+def radial_spectrum(image, bins=32):
+    """Radially averaged power spectrum of an image's brightness: (cycles per pixel, power) (MLP chapter)."""
+    grey = np.asarray(image, dtype=np.float64).mean(axis=2)
+    grey = grey - grey.mean()
+    power = np.abs(np.fft.fftshift(np.fft.fft2(grey))) ** 2
+    h, w = grey.shape
+    fy = np.fft.fftshift(np.fft.fftfreq(h))[:, None]
+    fx = np.fft.fftshift(np.fft.fftfreq(w))[None, :]
+    radius = np.hypot(fx, fy)
+    edges = np.linspace(0, 0.5, bins + 1)
+    which = np.digitize(radius, edges) - 1
+    inside = (which >= 0) & (which < bins)
+    total = np.bincount(which[inside], weights=power[inside], minlength=bins)
+    count = np.bincount(which[inside], minlength=bins)
+    return (edges[:-1] + edges[1:]) / 2, total / np.maximum(count, 1)

@@ -38,6 +38,10 @@ class FitResult:
     def best_psnr(self) -> float:
         return psnr(self.best_loss)
 
+    def first_epoch_at(self, db):
+        """The first epoch whose PSNR reaches `db` dB, or None (SIREN chapter, benchmarks)."""
+        return next((e for e, p in zip(self.epochs, self.psnr) if p >= db), None)
+
     def __repr__(self) -> str:
         how = "stopped early" if self.stopped_early else "ran all epochs"
         return (f"FitResult({type(self.model).__name__}, {self.epochs[-1]} epochs ({how}), best epoch "

@@ -96,3 +96,12 @@ def test_gaussian_blur_keeps_flat_images_and_smooths_edges():
     assert blurred.shape == step.shape
     assert 0.3 < blurred[5, 10, 0] < 0.7 and blurred[5, 0, 0] < 0.01
     np.testing.assert_array_equal(gaussian_blur(step, 0), step)
+
+
+def test_radial_spectrum_finds_the_frequency_of_stripes():
+    from lessonlib.images import radial_spectrum
+    x = np.arange(64)
+    stripes = np.repeat((0.5 + 0.5 * np.sin(2 * np.pi * 0.25 * x))[None, :, None], 64, axis=0).repeat(3, axis=2)
+    freqs, power = radial_spectrum(stripes, bins=16)
+    assert abs(freqs[np.argmax(power)] - 0.25) <= 1 / 32
+    assert power.min() >= 0

@@ -114,3 +114,12 @@ def test_snapshot_film_is_browser_playable(tiny, tmp_path):
     assert out["frames"] == 6 + 6 and info["frames"] == out["frames"]
     assert info["codec"] == "h264" and info["pix_fmt"] == "yuv420p" and info["faststart"]
     assert info["width"] % 2 == 0 and info["height"] % 2 == 0 and info["width"] >= 30
+
+
+def test_first_epoch_at_a_psnr(tiny):
+    result = train(tiny, num_epochs=30)
+    target = result.psnr[12]
+    first = result.first_epoch_at(target)
+    assert first is not None and first <= 12 and result.psnr[first] >= target
+    assert all(p < target for p in result.psnr[:first])
+    assert result.first_epoch_at(1000) is None
