@@ -30,6 +30,9 @@ def check_bias_correction(bias_corrected):
     for m, v, t, b1, b2 in cases:
         try:
             got = bias_corrected(m, v, t, b1, b2)
+            if got is None:
+                print(f"Not yet ({name}): your function returns None; fill in its body.")
+                return False
             m_hat, v_hat = (float(x) for x in got)
         except Exception as err:  # a student's code may fail in any way: report it, don't crash
             return _report(False, name, "", f"calling it with m={m}, v={v}, t={t} raised {type(err).__name__}: {err}")
@@ -71,8 +74,11 @@ def check_adam_step(adam_step):
     for t in range(1, 4):
         g = torch.tensor(rosenbrock_grad(*mine_theta.tolist()), dtype=torch.float64)
         try:
-            mine_theta, m, v = (torch.as_tensor(x, dtype=torch.float64) for x in
-                                adam_step(mine_theta.clone(), g, m.clone(), v.clone(), t, 0.01, 0.9, 0.999, 1e-8))
+            got = adam_step(mine_theta.clone(), g, m.clone(), v.clone(), t, 0.01, 0.9, 0.999, 1e-8)
+            if got is None:
+                print(f"Not yet ({name}): your function returns None; fill in its body.")
+                return False
+            mine_theta, m, v = (torch.as_tensor(x, dtype=torch.float64) for x in got)
         except Exception as err:
             return _report(False, name, "", f"step {t} raised {type(err).__name__}: {err}")
         reference.zero_grad()

@@ -96,3 +96,36 @@ def run_trajectory(optimiser, start=(-0.8, 2.0), *, tol=1e-4, max_iter=6000, fn=
     n = i + 1
     return Trajectory(xy=xy[:n].copy(), f=f[:n].copy(), converged=bool(f[i] < tol), diverged=diverged,
                       tol=float(tol), max_iter=int(max_iter), optimiser=cls.__name__, settings=dict(settings))
+
+
+@dataclass
+class Sweep:
+    """Runs of one optimiser at several learning rates and the best of them (Rosenbrock chapter)."""
+
+    optimiser: str
+    runs: dict  # lr -> Trajectory
+    best_lr: float | None  # None when every run diverged
+
+    @property
+    def best(self):
+        return self.runs[self.best_lr] if self.best_lr is not None else None
+
+    @property
+    def diverged(self) -> list:
+        return [lr for lr, t in self.runs.items() if t.diverged]
+
+
+def _rank(traj):
+    """Sort key: converged runs first, by iterations; then the rest by final f."""
+    return (0, traj.iterations, traj.f[-1]) if traj.converged else (1, math.inf, traj.f[-1])
+
+
+def sweep(optimiser, lrs, *, start=(-0.8, 2.0), tol=1e-4, max_iter=6000, **settings) -> Sweep:
+    """Run `optimiser` at each lr; the best is the fastest to f < tol, else the lowest final f; diverged runs never win (Rosenbrock chapter)."""
+    lrs = [float(lr) for lr in lrs]
+    if not lrs:
+        raise ValueError("lrs is empty: give at least one learning rate to try")
+    runs = {lr: run_trajectory(optimiser, start=start, tol=tol, max_iter=max_iter, lr=lr, **settings) for lr in lrs}
+    usable = [lr for lr, t in runs.items() if not t.diverged]
+    best = min(usable, key=lambda lr: _rank(runs[lr])) if usable else None
+    return Sweep(optimiser=resolve_optimiser(optimiser).__name__, runs=runs, best_lr=best)

@@ -27,6 +27,8 @@ def test_bias_correction(capsys):
     assert "ZeroDivisionError" in capsys.readouterr().out
     assert not exercises.check_bias_correction(None)
     assert "no answer given" in capsys.readouterr().out
+    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: None)  # the notebook's empty stub
+    assert "returns None" in capsys.readouterr().out
 
 
 def test_first_step(capsys):
@@ -51,6 +53,8 @@ def test_adam_step(capsys):
     assert not exercises.check_adam_step(no_bias_correction)
     assert "after step 1" in capsys.readouterr().out
     assert not exercises.check_adam_step(None)
+    assert not exercises.check_adam_step(lambda *args: None)
+    assert "returns None" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lr, ok, word", [(0.1, True, "Correct"), (0.01, False, "larger"), (10.0, False, "smaller"),

@@ -91,3 +91,26 @@ def test_bad_optimiser_settings_are_a_clear_error():
         run_trajectory("Adam", lrr=0.01)
     with pytest.raises(ValueError, match="Adam rejected the settings"):
         run_trajectory("Adam", lr=-1.0)
+
+
+def test_sweep_picks_the_fastest_converging_lr_and_excludes_divergent_runs():
+    from lessonlib.trajectory import sweep
+    result = sweep("Adam", [0.01, 0.05, 0.1], max_iter=3000)
+    assert result.optimiser == "Adam"
+    converged = {lr: t.iterations for lr, t in result.runs.items() if t.converged}
+    assert result.best_lr == min(converged, key=converged.get)
+    assert result.best is result.runs[result.best_lr]
+
+    sgd = sweep("SGD", [1e-4, 5e-4, 1e-2], max_iter=500)
+    assert sgd.diverged == [1e-2]
+    assert sgd.best_lr != 1e-2  # the diverged run never wins, even though nothing converged
+    finals = {lr: t.f[-1] for lr, t in sgd.runs.items() if not t.diverged}
+    assert sgd.best_lr == min(finals, key=finals.get)
+
+
+def test_sweep_with_every_run_diverging_has_no_best():
+    from lessonlib.trajectory import sweep
+    result = sweep("SGD", [0.1, 1.0], max_iter=200)
+    assert result.best_lr is None and result.best is None and result.diverged == [0.1, 1.0]
+    with pytest.raises(ValueError, match="lrs is empty"):
+        sweep("SGD", [])
