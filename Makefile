@@ -53,7 +53,7 @@ book: execute render
 # One pytest run: lessonlib's unit tests, then nbval over every chapter notebook.
 test: $(STAMP)
 	@echo "==> unit tests of lessonlib, then nbval over every chapter notebook"
-	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest tests index.ipynb chapters --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 benchmarks: $(STAMP)
 	@for s in benchmarks/*.py; do echo "==> $$s"; $(BIN)/python $$s || exit 1; done

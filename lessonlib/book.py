@@ -6,18 +6,23 @@ Used by `make book` (through `make execute` and `make render`):
     python -m lessonlib.book render    # Quarto if installed, else a static HTML book
 
 The chapter order comes from `_quarto.yml` (`book: chapters:`), the single
-source of truth for Quarto and for the nbconvert fallback alike.
+source of truth for Quarto and for the nbconvert fallback alike. Without Quarto the
+fallback also does what Quarto would: citations (`[@key]`, `@key`, from the
+`bibliography:` file) link to the page holding `::: {#refs}`, and labelled figures are
+numbered per chapter ("Figure 3.2") with `@fig-label` references linking to them.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import posixpath
 import re
 import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -43,6 +48,28 @@ HEADING_ATTRIBUTES = re.compile(r"^(#{1,6} +.+?)\s*\{[^}]*\}\s*$", re.MULTILINE)
 MEDIA_REF = re.compile(r"""\bsrc\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(\s*<?([^)\s>]+)""")
 CHAPTER_LINK = re.compile(r"""(\]\(\s*<?|\bhref\s*=\s*["'])([^)\s"'<>#?:]+)(\.(?:ipynb|qmd|md))(?=[)\s"'>#?])""")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//|^#")
+
+# Pandoc citations and Quarto cross-references: `[@key]`, `[see @a, p. 3; -@b]`, `@key`, `@fig-label`.
+# A key starts with a letter, digit or _ and may hold internal punctuation (Pandoc's rule).
+REF_KEY = r"\w+(?:[:.#$%&\-+?<>~/]\w+)*"
+NARRATIVE_REF = re.compile(rf"(?<![\w@\\])@({REF_KEY})")  # not inside a word (e-mail), not `\@`
+BRACKETED_REFS = re.compile(r"\[([^\[\]]*)\](?![(\[{])")  # not a link `[text](url)` or `[text][ref]`
+REF_ITEM = re.compile(rf"\s*(.*?)(?<![\w@\\])(-?)@({REF_KEY})(.*?)\s*", re.DOTALL)
+CROSSREF = re.compile(r"^(fig|tbl|lst|eq|sec|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|tip|nte|wrn|imp|cau)-")
+# What Pandoc never reads citations in: code, maths, HTML tags, link targets and bare URLs.
+NOT_PROSE = re.compile(r"""
+    ^(?P<fence>```+|~~~+).*?^(?P=fence)[ \t]*$    # fenced code block
+  | (?P<ticks>`+).+?(?P=ticks)                    # inline code
+  | \$\$.+?\$\$ | (?<![\\$])\$[^$\n]+\$       # display and inline maths
+  | <!--.*?--> | </?[A-Za-z][^>\n]*>              # an HTML comment or tag
+  | \]\([^)\n]*\) | \b(?:https?|ftp|mailto):[^\s)>\]]+   # a link target, a bare URL
+  | ^[ ]{0,3}\[[^\]\n]+\]:.*?$                   # a link reference definition `[label]: url`
+""", re.MULTILINE | re.DOTALL | re.VERBOSE)
+BIB_ENTRY = re.compile(r"@\s*(\w+)\s*([{(])")  # BibTeX: `@article{`
+BIB_KEY = re.compile(r"\s*([^\s,{}()]+)\s*,")
+BIB_FIELD = re.compile(r"([\w\-:.]+)\s*=\s*")
+BIB_BARE = re.compile(r"[^\s,#{}()\"]+")  # a value without braces or quotes: a number, a month
+REFS_DIV = re.compile(r"^:::+[ \t]*\{#refs\b[^}\n]*\}[ \t]*$.*?^:::+[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 class BookError(Exception):
@@ -159,8 +186,11 @@ def build_fallback(root=".", out="_book") -> Path:
     media = set(_resource_files(config, root, out_dir))
     for page in pages:
         media.update(_media_files(page, root))  # fails early on a missing file
+    refs = _references(config, pages, root)
+    for page in pages:
+        _prepare(page, pages, root, refs)  # a first pass: every citation checked, and collected for {#refs}
     for index, page in enumerate(pages):
-        nb = _prepare(page, pages, root)
+        nb = _prepare(page, pages, root, refs)
         resources = {
             "metadata": {"name": page["title"], "path": str(page["source"].parent)},
             "book": _navigation(pages, index, (config.get("book") or {}).get("title") or "Book"),
@@ -176,6 +206,114 @@ def build_fallback(root=".", out="_book") -> Path:
     print(f"copied {len(media)} media files into {_shown(out_dir, root)}")
     print(f"book: {_shown(out_dir / pages[0]['html'], root)} ({len(pages)} pages)")
     return out_dir
+
+
+def read_bibtex(path) -> dict[str, dict]:
+    """The entries of a BibTeX file, {key: {"type": ..., field: value}}, values with braces kept.
+
+    A small parser for the book's own `references.bib`: `@type{key, field = {value} # "more", ...}`,
+    `{...}` or `"..."` values (braces nest), bare numbers and months; `%` comment lines and
+    @comment/@preamble/@string skipped.
+    Used by `render()` (citations without Quarto) and tests/test_notebooks.py.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    entries, pos = {}, 0
+
+    def fail(at, problem):
+        line = text.count("\n", 0, at) + 1
+        raise BookError(f"{path}, line {line}: {problem}. Fix the BibTeX entry there.")
+
+    def skip_space(at):
+        while at < len(text) and text[at].isspace():
+            at += 1
+        return at
+
+    def group(at):  # text[at] is `{` or `"`: the value inside and the position after it
+        depth, i = 0, at + 1
+        while i < len(text):
+            char = text[i]
+            if char == "\\":
+                i += 2
+                continue
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                if depth == 0:
+                    if text[at] == "{":
+                        return text[at + 1 : i], i + 1
+                    fail(i, "a `}` closes nothing")
+                depth -= 1
+            elif char == '"' and text[at] == '"' and depth == 0:
+                return text[at + 1 : i], i + 1
+            i += 1
+        fail(at, f"a `{text[at]}` is never closed")
+
+    while True:
+        at = text.find("@", pos)
+        if at < 0:
+            return entries
+        match = BIB_ENTRY.match(text, at)
+        line_start = text.rfind("\n", 0, at) + 1
+        if not match or text[line_start:at].lstrip().startswith("%"):
+            pos = at + 1  # an @ in a `%` comment or outside any entry: ignored, as biber does
+            continue
+        kind, opener = match.group(1).lower(), match.group(2)
+        close = "}" if opener == "{" else ")"
+        if kind in ("comment", "preamble", "string"):
+            if opener == "{":
+                pos = group(match.end() - 1)[1]
+            else:
+                end = text.find(")", match.end())
+                pos = len(text) if end < 0 else end + 1
+            continue
+        key_match = BIB_KEY.match(text, match.end())
+        if not key_match:
+            fail(at, f"the @{kind} entry has no `key,` after its `{opener}`")
+        key, at = key_match.group(1), key_match.end()
+        if key in entries:
+            fail(at, f"the key {key} is used by two entries")
+        entry = {"type": kind, "key": key}
+        while True:
+            at = skip_space(at)
+            if at < len(text) and text[at] == ",":
+                at += 1
+                continue
+            if at >= len(text):
+                fail(match.start(), f"the entry {key} is never closed")
+            if text[at] == close:
+                pos = at + 1
+                break
+            field = BIB_FIELD.match(text, at)
+            if not field:
+                fail(at, f"the entry {key} has something that is not `field = value`")
+            name, at, parts = field.group(1).lower(), field.end(), []
+            while True:
+                at = skip_space(at)
+                if at < len(text) and text[at] in '{"':
+                    part, at = group(at)
+                else:
+                    bare = BIB_BARE.match(text, at)
+                    if not bare:
+                        fail(at, f"the field {name} of {key} has no value")
+                    part, at = bare.group(0), bare.end()
+                parts.append(part)
+                at = skip_space(at)
+                if at < len(text) and text[at] == "#":  # concatenation
+                    at += 1
+                    continue
+                break
+            entry[name] = " ".join("".join(parts).split())
+        entries[key] = entry
+
+
+def references_in(markdown: str) -> list[str]:
+    """Every `@key` of the Markdown's prose, citations and cross-references alike, in order.
+
+    Code, maths, HTML tags and URLs are skipped, as Pandoc does. Used by tests/test_notebooks.py.
+    """
+    prose = NOT_PROSE.sub(" ", markdown)
+    return NARRATIVE_REF.findall(prose)
 
 
 class ThisPythonKernel(AsyncKernelManager):
@@ -280,12 +418,13 @@ def _load_page(path: Path, root: Path) -> dict:
         cells.append(nbformat.v4.new_markdown_cell(text[front.end() if front else 0 :]))
         nb = nbformat.v4.new_notebook(cells=cells)
     front = _front_matter(nb, path, root)
-    title = front.get("title")
-    if not title:
-        headings = (HEADING.search(cell.source) for cell in nb.cells if cell.cell_type == "markdown")
-        title = next((heading.group(1) for heading in headings if heading), path.stem)
+    headings = (HEADING.search(cell.source) for cell in nb.cells if cell.cell_type == "markdown")
+    heading = next((heading for heading in headings if heading), None)
+    title = front.get("title") or (heading.group(1) if heading else path.stem)
+    classes = (heading.group(2) or "").strip("{}").split() if heading else []
     html = path.relative_to(root).with_suffix(".html").as_posix()
-    return {"source": path, "html": html, "title": str(title), "nb": nb}
+    return {"source": path, "html": html, "title": str(title), "nb": nb,
+            "unnumbered": ".unnumbered" in classes or "-" in classes}
 
 
 def _front_matter(nb, path: Path, root: Path) -> dict:
@@ -324,8 +463,8 @@ def _cell_options(cell, number: int, path: Path, root: Path) -> tuple[dict, str]
     return parsed, "".join(lines)
 
 
-def _prepare(page: dict, pages: list[dict], root: Path):
-    """A copy of the page's notebook with Quarto's cell options applied, for the template."""
+def _prepare(page: dict, pages: list[dict], root: Path, refs: dict):
+    """A copy of the page's notebook with Quarto's cell options, citations and cross-references applied."""
     path, nb = page["source"], nbformat.from_dict(page["nb"])
     chapter_files = {p["source"].resolve(): p for p in pages}
     cells = []
@@ -333,7 +472,9 @@ def _prepare(page: dict, pages: list[dict], root: Path):
         if _is_front_matter(cell):
             continue
         if cell.cell_type == "markdown":
-            cell.source = HEADING_ATTRIBUTES.sub(r"\1", _link_chapters(cell.source, path, chapter_files))
+            source = _resolve_references(cell.source, page, refs, root)
+            source = REFS_DIV.sub(lambda match: _bibliography_html(refs), source)
+            cell.source = HEADING_ATTRIBUTES.sub(r"\1", _link_chapters(source, path, chapter_files))
         if cell.cell_type == "code":
             options, cell.source = _cell_options(cell, number, path, root)
             if options.get("include") is False:
@@ -343,12 +484,18 @@ def _prepare(page: dict, pages: list[dict], root: Path):
             if options.get("output") is False:
                 cell.outputs = []
             caption = options.get("fig-cap")
+            caption = _resolve_references(str(caption), page, refs, root, plain=True) if caption else None
             fold = options.get("code-fold")
+            label = options.get("label")
+            figure = refs["figures"].get(label) if isinstance(label, str) else None
             cell.metadata["book"] = {  # read by templates/fallback/index.html.j2
                 "code_fold": fold if fold in (True, "show") else None,
-                "caption": str(caption) if caption else None,
+                "code_summary": str(options["code-summary"]) if options.get("code-summary") else None,
+                "caption": caption,
                 "alt": str(options.get("fig-alt") or caption or "figure"),
                 "label": options.get("label"),
+                "figure": f"{refs['fig_title']} {figure['number']}" if figure else None,  # "Figure 3.2"
+                "title_delim": refs["title_delim"],
             }
         cells.append(cell)
     nb.cells = cells
@@ -365,6 +512,213 @@ def _link_chapters(source: str, path: Path, chapter_files: dict) -> str:
         return start + stem + ".html" if is_chapter else match.group(0)
 
     return CHAPTER_LINK.sub(to_html, source)
+
+
+def _references(config: dict, pages: list[dict], root: Path) -> dict:
+    """What citations and cross-references resolve to: the bibliography, the figures' numbers, the {#refs} page."""
+    names = config.get("bibliography") or []
+    names = [names] if isinstance(names, str) else list(names)
+    bib = {}
+    for name in names:
+        path = root / str(name)
+        if not path.is_file():
+            raise BookError(f"{root / '_quarto.yml'} names the bibliography {name}, but {path} does not exist. "
+                            "Create it, or fix or remove the `bibliography:` line.")
+        if path.suffix.lower() != ".bib":
+            raise BookError(f"the bibliography {name} is not a .bib file; without Quarto the book reads BibTeX only. "
+                            "Convert it to BibTeX or install Quarto.")
+        bib.update(read_bibtex(path))
+    crossref = config.get("crossref") or {}
+    figures, chapter = {}, 0
+    for index, page in enumerate(pages):  # chapters numbered in book order; the home page and {.unnumbered} not
+        page["number"] = None if index == 0 or page["unnumbered"] else chapter + 1
+        chapter = page["number"] or chapter
+        count = 0
+        for number, cell in enumerate(page["nb"].cells, 1):
+            if cell.cell_type != "code":
+                continue
+            label = _cell_options(cell, number, page["source"], root)[0].get("label")
+            if not (isinstance(label, str) and label.startswith("fig-")):
+                continue
+            if label in figures:
+                raise BookError(f"{_shown(page['source'], root)}: the figure label {label} is also used in "
+                                f"{_shown(figures[label]['page']['source'], root)}; labels must be unique in the book.")
+            count += 1
+            figures[label] = {"page": page, "number": f"{page['number']}.{count}" if page["number"] else str(count)}
+    refs_pages = [page for page in pages if any(cell.cell_type == "markdown" and REFS_DIV.search(cell.source)
+                                                 for cell in page["nb"].cells)]
+    return {
+        "bib": bib,
+        "bib_names": ", ".join(map(str, names)),
+        "figures": figures,
+        "refs_html": refs_pages[0]["html"] if refs_pages else None,
+        "cited": set(),
+        "fig_title": str(crossref.get("fig-title", "Figure")),
+        "fig_prefix": str(crossref.get("fig-prefix", "Figure")),
+        "title_delim": str(crossref.get("title-delim", ":")),
+    }
+
+
+def _resolve_references(source: str, page: dict, refs: dict, root: Path, plain=False) -> str:
+    """Markdown whose citations read "(Author, Year)" or "Author (Year)" and whose `@fig-x` read "Figure 3.2",
+    each a link (the references page, the figure) unless `plain`. Unknown keys and labels are BookErrors."""
+    here = posixpath.dirname(page["html"]) or "."
+    protected = []
+
+    def protect(match):
+        protected.append(match.group(0))
+        return f"\ue000{len(protected) - 1}\ue001"
+
+    def link(text, href):
+        if plain or href is None:
+            return text
+        return "[" + re.sub(r"([\\`*_\[\]<>])", r"\\\1", text) + f"]({href})"
+
+    def figure(label):
+        found = refs["figures"].get(label)
+        if found is None:
+            raise BookError(f"{_shown(page['source'], root)} refers to @{label}, but no figure has "
+                            f"`#| label: {label}`. Fix the reference, or label the figure's cell.")
+        target = "" if found["page"] is page else posixpath.relpath(found["page"]["html"], here)
+        return link(f"{refs['fig_prefix']} {found['number']}", f"{target}#{label}")
+
+    def cite(key):
+        entry = refs["bib"].get(key)
+        if entry is None:
+            where = (f"{refs['bib_names']}" if refs["bib_names"] else
+                     "no bibliography (_quarto.yml has no `bibliography:`)")
+            raise BookError(f"{_shown(page['source'], root)} cites @{key}, which is not in {where}. Add the entry, "
+                            "or fix the key (write \\@ for a literal @).")
+        refs["cited"].add(key)
+        href = posixpath.relpath(refs["refs_html"], here) + f"#ref-{key}" if refs["refs_html"] else None
+        return _cite_authors(entry), _year(entry), href
+
+    def bracketed(match):
+        items = [REF_ITEM.fullmatch(item) for item in match.group(1).split(";")]
+        if not all(items) or any(CROSSREF.match(i.group(3)) and not i.group(3).startswith("fig-") for i in items):
+            return match.group(0)  # not a citation: plain brackets, or a cross-reference we do not number
+        shown, any_citation = [], False
+        for item in items:
+            prefix, suppress, key, suffix = item.groups()
+            if key.startswith("fig-"):
+                text = figure(key)
+            else:
+                authors, year, href = cite(key)
+                text, any_citation = link(year if suppress else f"{authors}, {year}", href), True
+            shown.append((prefix.rstrip() + " " if prefix.strip() else "") + text + suffix)
+        return ("(" if any_citation else "") + "; ".join(shown) + (")" if any_citation else "")
+
+    def narrative(match):
+        key = match.group(1)
+        if key.startswith("fig-"):
+            return figure(key)
+        if CROSSREF.match(key):
+            return match.group(0)  # @sec-x, @tbl-x, ...: Quarto's, left as written
+        authors, year, href = cite(key)
+        return link(f"{authors} ({year})", href)
+
+    text = NOT_PROSE.sub(protect, source)
+    text = NARRATIVE_REF.sub(narrative, BRACKETED_REFS.sub(bracketed, text))
+    return re.sub("\ue000(\\d+)\ue001", lambda match: protected[int(match.group(1))], text)
+
+
+def _bibliography_html(refs: dict) -> str:
+    """The {#refs} div: every cited entry, sorted by first author, as `<p id="ref-key">`."""
+    def order(entry):
+        names = _names(entry)
+        return (names[0][0] if names else _latex_to_text(entry.get("title", ""))).lower(), _year(entry), entry["key"]
+
+    entries = sorted((refs["bib"][key] for key in refs["cited"]), key=order)
+    lines = ['<div id="refs" class="references" role="list">']
+    lines += [f'<p id="ref-{html.escape(entry["key"])}" role="listitem">{_format_entry(entry)}</p>' for entry in entries]
+    return "\n".join(lines + ["</div>"])
+
+
+def _latex_to_text(value: str) -> str:
+    r"""A BibTeX value as plain text: accents (`{\"u}`), `\&`, `--`, `~` and case-protecting braces resolved."""
+    accents = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+               ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "r": "\u030a", "k": "\u0328"}
+    value = re.sub(r"\\([\"'`^~=.])\s*\{?(\w)\}?|\\([cvuHrk])(?:\s*\{(\w)\}|\s+(\w))",
+                   lambda m: (m.group(2) or m.group(4) or m.group(5)) + accents[m.group(1) or m.group(3)], value)
+    value = value.replace("---", "\u2014").replace("--", "\u2013").replace("~", "\u00a0")
+    value = re.sub(r"\\([&%$#_{}])", r"\1", value)
+    return unicodedata.normalize("NFC", " ".join(value.replace("{", "").replace("}", "").split()))
+
+
+def _split_top(value: str, separator: str) -> list[str]:
+    """`value` split at `separator` (a regex) outside braces."""
+    parts, depth, start = [], 0, 0
+    for match in re.finditer(r"[{}]|" + separator, value):
+        if match.group(0) == "{":
+            depth += 1
+        elif match.group(0) == "}":
+            depth -= 1
+        elif depth == 0:
+            parts.append(value[start:match.start()])
+            start = match.end()
+    return [part.strip() for part in parts + [value[start:]] if part.strip()]
+
+
+def _names(entry: dict) -> list[tuple[str, str]]:
+    """The (surname with its von part, given names) of each author (else editor), as plain text."""
+    people = []
+    for name in _split_top(entry.get("author") or entry.get("editor") or "", r"\s+and\s+"):
+        parts = _split_top(name, ",")
+        if len(parts) > 1:  # "von Last, First" or "von Last, Jr, First"
+            surname, given = parts[0], parts[-1]
+        else:  # "First von Last": the surname starts at the first lower-case word, else it is the last word
+            words = _split_top(name, r"\s+")
+            first_lower = next((i for i, word in enumerate(words[:-1]) if word[:1].islower()), len(words) - 1)
+            surname, given = " ".join(words[first_lower:]), " ".join(words[:first_lower])
+        people.append((_latex_to_text(surname), _latex_to_text(given)))
+    return people
+
+
+def _year(entry: dict) -> str:
+    """The entry's year (or the year of its date), else "n.d."."""
+    year = entry.get("year") or entry.get("date", "")[:4]
+    return _latex_to_text(year) or "n.d."
+
+
+def _cite_authors(entry: dict) -> str:
+    """"Surname", "Surname & Surname" or "Surname et al.", as in-text citations show them."""
+    surnames = [surname for surname, _ in _names(entry)]
+    if not surnames:
+        return _latex_to_text(entry.get("title", entry["key"]))
+    return surnames[0] if len(surnames) == 1 else " & ".join(surnames) if len(surnames) == 2 else f"{surnames[0]} et al."
+
+
+def _format_entry(entry: dict) -> str:
+    """One bibliography entry as HTML: "Authors (Year). Title. Venue. Link"."""
+
+    def initials(given):
+        return " ".join("-".join(part[:1] + "." for part in word.split("-") if part) for word in given.split())
+
+    people = [f"{surname}, {initials(given)}" if given else surname for surname, given in _names(entry)]
+    authors = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " & " + people[-1] if people else ""
+
+    def field(name):
+        return _latex_to_text(entry.get(name, ""))
+
+    def sentence(text):
+        return text if not text or text[-1] in ".?!" else text + "."
+
+    pages = field("pages")
+    if entry["type"] == "article":
+        volume = field("volume") + (f"({field('number')})" if field("number") else "")
+        venue = ", ".join(part for part in (field("journal"), volume, pages) if part)
+    elif field("booktitle"):
+        series = " ".join(part for part in (field("series"), field("volume")) if part)
+        venue = "In " + ", ".join(part for part in (field("booktitle"), series, pages) if part)
+    else:
+        venue = next((field(name) for name in ("howpublished", "publisher", "institution", "school", "journal")
+                      if field(name)), "")
+    parts = [html.escape(sentence(f"{authors} ({_year(entry)})" if authors else f"({_year(entry)})")),
+             html.escape(sentence(field("title"))), html.escape(sentence(venue)), html.escape(sentence(field("note")))]
+    url = f"https://doi.org/{field('doi')}" if field("doi") else field("url")
+    if url:
+        parts.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
+    return " ".join(part for part in parts if part)
 
 
 def _navigation(pages: list[dict], index: int, title: str) -> dict:

@@ -44,8 +44,52 @@ def make_book(root, chapters=("index.ipynb", "chapters/a.ipynb", "chapters/b.ipy
         folded,
         hidden,
         new_code_cell("#| include: false\nexcluded_cell = 3"),
+        new_code_cell('#| code-fold: true\n#| code-summary: "Solution"\nsolution_source = 4'),
     )
     write_notebook(root / "chapters" / "b.ipynb", new_markdown_cell("# Chapter B {#sec-b}\n\n## Aside {.unnumbered}\n\nThe end."))
+    return root
+
+
+BIB = r"""% The tiny book's references. A comment line is skipped, @even{this,
+@comment{ignored {nested} }
+@book{knuth1984,
+  author    = {Knuth, Donald E.},
+  title     = "The {TeX}book",
+  publisher = {Addison-Wesley},
+  year      = 1984,
+}
+@article{doe2020,
+  author  = {Jane Doe and Roe, Richard},
+  title   = {On {Braces} and "Quotes"},
+  journal = {Journal of Tests},
+  volume  = {3}, number = {2}, pages = {10--20},
+  year    = {2020}
+}
+@inproceedings{many2021,
+  author    = {Ann Smith and Bob Jones and Carla G{\'o}mez},
+  title     = "Three " # {authors},
+  booktitle = {Proceedings of Testing},
+  year      = {2021}
+}
+@misc{uncited1999, author = {Nobody, Norman}, title = {Never cited}, year = {1999}}
+"""
+
+
+def make_cited_book(root, b_markdown="# Chapter B\n\nNothing cited."):
+    """The tiny book plus references.bib, a references page, citations and figure cross-references."""
+    make_book(root, chapters=("index.ipynb", "chapters/a.ipynb", "chapters/b.ipynb", "references.qmd"))
+    config = json.loads((root / "_quarto.yml").read_text())
+    (root / "_quarto.yml").write_text(json.dumps(dict(config, bibliography="references.bib")))
+    (root / "references.bib").write_text(BIB)
+    (root / "references.qmd").write_text("# References {.unnumbered}\n\n::: {#refs}\n:::\n\nThe painting: public domain.\n")
+    write_notebook(root / "index.ipynb", new_markdown_cell("# Home {.unnumbered}\n\nSee [@knuth1984]."))
+    first = new_code_cell('#| label: fig-path\n#| fig-cap: "The descent path"\n#| fig-alt: "A curve going down"\nx = 1')
+    first.outputs = [new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})]
+    second = new_code_cell("#| label: fig-second\n#| fig-cap: \"Cited in the caption [@doe2020]\"\ny = 2")
+    second.outputs = [new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})]
+    write_notebook(root / "chapters" / "a.ipynb",
+                   new_markdown_cell("# Chapter A\n\nAs @fig-second shows, and [@fig-path] before it."), first, second)
+    write_notebook(root / "chapters" / "b.ipynb", new_markdown_cell(b_markdown))
     return root
 
 
@@ -130,9 +174,18 @@ def test_fallback_honours_quarto_cell_options(tmp_path, no_quarto):
     assert "#|" not in body and "code-fold:" not in body and "fig-cap" not in body
     assert "hidden_source" not in a and "shown output" in a  # echo: false
     assert "excluded_cell" not in a  # include: false
-    assert "<figcaption>The descent path</figcaption>" in a
+    assert "<figcaption>Figure 1.1: The descent path</figcaption>" in a  # chapter 1 (the home page is unnumbered)
     assert 'id="fig-path"' in a
     assert 'alt="The descent path"' in a
+
+
+def test_fallback_uses_a_cells_own_code_summary(tmp_path, no_quarto):
+    make_book(tmp_path)
+    book.render(tmp_path)
+    a = (tmp_path / "_book" / "chapters" / "a.html").read_text()
+    solution = a[a.index("solution_source") - 400 : a.index("solution_source")]
+    assert "<summary>Solution</summary>" in solution
+    assert a.count("<summary>Show the code</summary>") == 1  # the other folded cell keeps the default
 
 
 def test_fallback_copies_media_and_resources(tmp_path, no_quarto):
@@ -148,6 +201,84 @@ def test_fallback_missing_media_is_named(tmp_path, no_quarto):
     write_notebook(tmp_path / "chapters" / "b.ipynb", new_markdown_cell("![plot](media/missing.png)"))
     with pytest.raises(book.BookError, match=r"chapters/b\.ipynb.*media/missing\.png"):
         book.render(tmp_path)
+
+
+# --- render(): citations and figure cross-references without Quarto ------------
+
+
+def test_fallback_turns_citations_into_links_to_the_references_page(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\nKnown [@doe2020; see @knuth1984, p. 7], and @many2021 agree "
+                              "[-@doe2020]: mail someone@example.com; `@decorator` is code; $a@b$ is maths.")
+    book.render(tmp_path)
+    b = (tmp_path / "_book" / "chapters" / "b.html").read_text()
+    assert ('(<a href="../references.html#ref-doe2020">Doe &amp; Roe, 2020</a>; '
+            'see <a href="../references.html#ref-knuth1984">Knuth, 1984</a>, p. 7)') in b  # from one folder down
+    assert '<a href="../references.html#ref-many2021">Smith et al. (2021)</a> agree' in b
+    assert '(<a href="../references.html#ref-doe2020">2020</a>):' in b  # [-@key]: the year only
+    assert "someone@example.com" in b and "<code>@decorator</code>" in b and "$a@b$" in b
+    home = (tmp_path / "_book" / "index.html").read_text()
+    assert {"href": "references.html#ref-knuth1984"} in links(home)
+
+
+def test_fallback_references_page_lists_every_cited_entry(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\n@many2021 and [@doe2020].")
+    book.render(tmp_path)
+    refs = (tmp_path / "_book" / "references.html").read_text()
+    assert "{#refs}" not in refs and ":::" not in refs and "The painting: public domain." in refs
+    ids = [refs.index(f'id="ref-{key}"') for key in ("doe2020", "knuth1984", "many2021")]
+    assert ids == sorted(ids)  # sorted by first author: Doe, Knuth, Smith
+    assert "uncited1999" not in refs  # only what the book cites
+    assert 'Doe, J. &amp; Roe, R. (2020). On Braces and "Quotes". Journal of Tests, 3(2), 10\u201320.' in refs
+    assert "Smith, A., Jones, B. &amp; G\u00f3mez, C. (2021). Three authors. In Proceedings of Testing." in refs
+    assert "Knuth, D. E. (1984). The TeXbook. Addison-Wesley." in refs
+
+
+def test_fallback_unknown_citation_names_page_and_key(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\nAs [@nobody2000] said.")
+    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb cites @nobody2000, which is not in references\.bib"):
+        book.render(tmp_path)
+    assert not (tmp_path / "_book").exists()  # checked before any page is written
+
+
+def test_fallback_numbers_figures_per_chapter_and_links_references(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B {.unnumbered}\n\nBack in @fig-path; here @fig-b.")
+    figure = new_code_cell('#| label: fig-b\n#| fig-cap: "B\'s figure"\nz = 3')
+    figure.outputs = [new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})]
+    nb = nbformat.read(str(tmp_path / "chapters" / "b.ipynb"), as_version=4)
+    nb.cells.append(figure)
+    nbformat.write(nb, str(tmp_path / "chapters" / "b.ipynb"))
+    book.render(tmp_path)
+    a = (tmp_path / "_book" / "chapters" / "a.html").read_text()
+    assert "<figcaption>Figure 1.1: The descent path</figcaption>" in a
+    assert "<figcaption>Figure 1.2: Cited in the caption (Doe &amp; Roe, 2020)</figcaption>" in a
+    assert 'alt="A curve going down"' in a and 'id="fig-second"' in a
+    assert 'As <a href="#fig-second">Figure 1.2</a> shows, and <a href="#fig-path">Figure 1.1</a> before it.' in a
+    b = (tmp_path / "_book" / "chapters" / "b.html").read_text()
+    assert '<a href="a.html#fig-path">Figure 1.1</a>' in b  # another chapter's figure
+    assert '<a href="#fig-b">Figure 1</a>' in b and "<figcaption>Figure 1: B's figure</figcaption>" in b
+
+
+def test_fallback_unknown_figure_reference_names_page_and_label(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\nSee @fig-nowhere.")
+    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb refers to @fig-nowhere"):
+        book.render(tmp_path)
+
+
+def test_read_bibtex_braces_quotes_concatenation_and_comments(tmp_path):
+    (tmp_path / "refs.bib").write_text(BIB)
+    entries = book.read_bibtex(tmp_path / "refs.bib")
+    assert list(entries) == ["knuth1984", "doe2020", "many2021", "uncited1999"]
+    assert entries["doe2020"]["title"] == 'On {Braces} and "Quotes"'
+    assert entries["many2021"]["title"] == "Three authors" and entries["knuth1984"]["year"] == "1984"
+    assert entries["doe2020"]["type"] == "article" and entries["doe2020"]["pages"] == "10--20"
+    (tmp_path / "bad.bib").write_text("@article{broken,\n  title = {never closed\n}")
+    with pytest.raises(book.BookError, match=r"bad\.bib, line 1"):
+        book.read_bibtex(tmp_path / "bad.bib")
+
+
+def test_references_in_skips_code_maths_and_addresses():
+    text = "See @a, [@b; -@c] and @fig-x.\n\n```python\n@decorator\n```\n\n`@d` $@e$ me@f.org <a href='@g'>"
+    assert book.references_in(text) == ["a", "b", "c", "fig-x"]
 
 
 def test_render_uses_quarto_when_present(tmp_path, monkeypatch):

@@ -1,0 +1,274 @@
+"""The rendered website in a real browser: every page loads, with its figures, videos, links and folds.
+
+The book is built from the committed notebooks without executing them (`lessonlib.book.render`:
+Quarto when it is on PATH, else the nbconvert fallback) into a temporary folder, served over HTTP on
+127.0.0.1 and opened in Chromium through Playwright. Per page (in `_quarto.yml`'s chapter order):
+
+* it loads (HTTP 200, a title) and no request for a local file fails (external ones, e.g. MathJax on
+  a CDN, are aborted, since the tests run offline, and counted in the report);
+* every <img> has loaded and every <video> has decoded its first frame (so the browser plays our H.264);
+* the home page links every chapter and each page links the next one;
+* folded code cells (`#| code-fold: true`) are closed <details> with the right <summary>;
+* a full-page screenshot goes to test-artifacts/browser/<page>.png, and a summary line to report.txt.
+
+Needs Debian's `chromium` (apt install chromium) and `pip install playwright` (no `playwright install`:
+the system's Chromium is used). Without them the tests are skipped, or fail when $CI is set.
+"""
+
+import os
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urldefrag, urlsplit
+
+import nbformat
+import pytest
+import yaml
+
+from lessonlib import book
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+MEDIA_TIMEOUT_MS = 15_000  # per <video>/<img> on a page: local files, so only a broken one waits this long
+HOST = "127.0.0.1"
+
+CHAPTERS = book.chapters(ROOT)  # the order of `book: chapters:` in _quarto.yml
+PAGES = [path.relative_to(ROOT).with_suffix(".html").as_posix() for path in CHAPTERS]
+STATS = {"pages": 0, "images": 0, "videos": 0, "external": 0}
+
+
+def needs(what: str) -> None:
+    """Skip the browser tests for lack of `what`, or fail when running in CI (which must run them)."""
+    message = (f"the browser tests need {what}: install Debian's `chromium` package (apt-get install chromium) "
+               "and `pip install playwright` (not `playwright install`: the system Chromium is used)")
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so the browser tests must run, but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+# --- fixtures: built, served and launched once per module ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The book rendered from the committed notebooks (no execution) into a temporary folder."""
+    out = tmp_path_factory.mktemp("browser") / "site"
+    built = book.render(ROOT, out=str(out))  # an absolute `out` wins over `root / out`
+    assert (built / PAGES[0]).is_file(), f"rendering wrote no {PAGES[0]} into {built}"
+    return built
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # no access log on stderr
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # the browser hanging up mid-file is not news
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site) -> str:
+    """`site` served over HTTP on 127.0.0.1 from a daemon thread."""
+    server = QuietServer((HOST, 0), partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{HOST}:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped (or failed under $CI) when either is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        needs("the Python package `playwright`")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")  # Debian's name, then Ubuntu's
+    if not executable:
+        needs("a `chromium` executable on PATH")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+# --- what the notebooks lead us to expect --------------------------------------------------------
+
+
+def cell_options(source: str) -> dict:
+    """A code cell's Quarto options, its leading `#|` lines."""
+    lines = []
+    for line in source.splitlines():
+        if not line.startswith("#|"):
+            break
+        lines.append(line[2:].strip())
+    options = yaml.safe_load("\n".join(lines)) if lines else None
+    return options if isinstance(options, dict) else {}
+
+
+def folded_cells(chapter: Path) -> list[str | None]:
+    """The custom `code-summary` (or None) of every cell the chapter folds closed (`#| code-fold: true`)."""
+    if chapter.suffix != ".ipynb":
+        return []
+    summaries = []
+    for cell in nbformat.read(str(chapter), as_version=4).cells:
+        if cell.cell_type == "code":
+            options = cell_options(cell.source)
+            if options.get("code-fold") is True and options.get("echo") is not False \
+                    and options.get("include") is not False:
+                summaries.append(options.get("code-summary"))
+    return summaries
+
+
+def default_summary() -> str:
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    return str(((config.get("format") or {}).get("html") or {}).get("code-summary") or "Code")
+
+
+# --- JavaScript run in the page -------------------------------------------------------------------
+
+IMAGES_JS = """async (timeoutMs) => {
+  const images = [...document.images];
+  await Promise.all(images.map(img => {
+    img.loading = 'eager';
+    if (img.complete) return null;
+    return new Promise(resolve => {
+      img.addEventListener('load', resolve, {once: true});
+      img.addEventListener('error', resolve, {once: true});
+      setTimeout(resolve, timeoutMs);
+    });
+  }));
+  return images.map(img => ({src: img.currentSrc || img.src, alt: img.alt,
+                             complete: img.complete, naturalWidth: img.naturalWidth}));
+}"""
+
+VIDEOS_JS = """async (timeoutMs) => Promise.all([...document.querySelectorAll('video')].map(v => new Promise(resolve => {
+  let finished = false, poll = null, timer = null;
+  const source = () => v.currentSrc || (v.querySelector('source') || {}).src || v.src || '';
+  const done = (error) => {
+    if (finished) return;
+    finished = true;
+    clearInterval(poll);
+    clearTimeout(timer);
+    resolve({src: source(), error, readyState: v.readyState, networkState: v.networkState,
+             duration: v.duration, videoWidth: v.videoWidth, videoHeight: v.videoHeight});
+  };
+  const check = () => {
+    if (v.error) return done(`MediaError ${v.error.code}: ${v.error.message || '(no message)'}`);
+    if (v.readyState >= 2) return done(null);
+    if (v.networkState === 3) return done('no playable source (NETWORK_NO_SOURCE: every <source> failed)');
+  };
+  for (const event of ['loadeddata', 'canplay', 'error', 'emptied', 'stalled']) v.addEventListener(event, check);
+  v.querySelectorAll('source').forEach(s => s.addEventListener('error', () => setTimeout(check, 0)));
+  poll = setInterval(check, 100);
+  timer = setTimeout(() => done(`timed out after ${timeoutMs} ms at readyState ${v.readyState}`), timeoutMs);
+  check();
+  if (!finished) { v.preload = 'auto'; v.load(); }
+})))"""
+
+FOLDS_JS = """() => [...document.querySelectorAll('details')].map(d => {
+  const summary = d.querySelector(':scope > summary');
+  return {summary: summary ? summary.textContent.trim() : null, open: d.open};
+})"""
+
+
+def normal(url: str) -> str:
+    """`url` without its #fragment or ?query, with a folder meaning its index.html."""
+    url = urldefrag(url).url.split("?")[0]
+    return url + "index.html" if url.endswith("/") else url
+
+
+def is_local(url: str) -> bool:
+    return urlsplit(url).hostname == HOST
+
+
+# --- the tests ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", range(len(PAGES)), ids=PAGES)
+def test_page_in_browser(index, browser, base_url):
+    name, chapter = PAGES[index], CHAPTERS[index]
+    url = base_url + name
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    failed, external, problems = [], [], []  # every problem of the page is reported, not just the first
+
+    def abort_external(route):  # offline: a CDN would only time out
+        external.append(route.request.url)
+        route.abort()
+
+    page.route(lambda u: not is_local(u) and urlsplit(u).scheme in ("http", "https"), abort_external)
+    page.on("requestfailed", lambda r: is_local(r.url) and failed.append(f"{r.url}: {r.failure}"))
+    page.on("response", lambda r: is_local(r.url) and r.status >= 400 and failed.append(f"{r.url}: HTTP {r.status}"))
+    try:
+        response = page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200, f"{url}: HTTP {response and response.status}"
+        if not page.title().strip():
+            problems.append("the <title> is empty")
+
+        images = page.evaluate(IMAGES_JS, MEDIA_TIMEOUT_MS)
+        images = [img for img in images if is_local(img["src"]) or img["src"].startswith("data:")]
+        problems += [f"image {img['src'][:80]} (alt {img['alt'][:60]!r}) did not load" for img in images
+                     if not (img["complete"] and img["naturalWidth"] > 0)]
+
+        videos = page.evaluate(VIDEOS_JS, MEDIA_TIMEOUT_MS)
+        for video in videos:
+            if video["error"] is not None:
+                problems.append(f"video {video['src']} does not play: {video['error']} ({video})")
+            elif not (video["duration"] > 0 and video["videoWidth"] > 0):
+                problems.append(f"video {video['src']} has no duration or picture: {video}")
+
+        links = {normal(href) for href in page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")}
+        if index == 0:
+            problems += [f"the home page does not link the chapter {p}" for p in PAGES[1:]
+                         if normal(base_url + p) not in links]
+        next_links = page.eval_on_selector_all("a[rel=next][href], .nav-page-next a[href]",
+                                               "as => as.map(a => a.href)")
+        if index + 1 < len(PAGES):
+            if normal(base_url + PAGES[index + 1]) not in {normal(href) for href in next_links}:
+                problems.append(f"no next-page link (a[rel=next] or .nav-page-next a) to {PAGES[index + 1]}; "
+                                f"next links found: {next_links}")
+        elif next_links:
+            problems.append(f"the last page links a next page: {next_links}")
+
+        expected = folded_cells(chapter)
+        if expected:
+            shown = default_summary()
+            summaries = {shown} | {s for s in expected if s}  # Quarto writes a cell's own code-summary
+            folds = [d for d in page.evaluate(FOLDS_JS) if d["summary"] in summaries]
+            if len(folds) != len(expected):
+                problems.append(f"{len(expected)} cells have `#| code-fold: true` but the page has {len(folds)} "
+                                f"<details> with a <summary> in {sorted(summaries)}")
+            if any(d["open"] for d in folds):
+                problems.append(f"{sum(d['open'] for d in folds)} folded code cells are open by default")
+            if None in expected and not any(d["summary"] == shown for d in folds):
+                problems.append(f"no <summary> reads {shown!r}")
+
+        page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}.png"), full_page=True)
+    finally:
+        page.close()
+    problems += [f"local request failed: {f}" for f in failed]
+    assert not problems, f"{name} in Chromium:\n  " + "\n  ".join(problems)
+    STATS["pages"] += 1
+    STATS["images"] += len(images)
+    STATS["videos"] += len(videos)
+    STATS["external"] += len(external)
+
+
+def test_zz_browser_report(browser):
+    """The summary line (pytest shows it with -rA or -s), also written to test-artifacts/browser/report.txt."""
+    line = (f"browser: {STATS['pages']} pages, {STATS['images']} images, {STATS['videos']} videos checked, "
+            f"{STATS['external']} external requests skipped")
+    print(line)
+    (ARTIFACTS / "report.txt").write_text(line + "\n", encoding="utf-8")
