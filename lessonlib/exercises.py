@@ -21,6 +21,17 @@ def _answered(answer, name, what):
     return True
 
 
+def _number(answer, name, what, example):
+    """The answer as a float, or None after saying why it is not one."""
+    if not _answered(answer, name, what):
+        return None
+    try:
+        return float(answer)
+    except (TypeError, ValueError):
+        _report(False, name, "", f"{answer!r} is not a number; {example}")
+        return None
+
+
 def check_bias_correction(bias_corrected):
     """Exercise (The mathematics of Adam): `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
     name = "bias-corrected moments"
@@ -46,12 +57,9 @@ def check_bias_correction(bias_corrected):
 def check_first_step(answer, lr=0.01):
     """Exercise (The mathematics of Adam): the size |Δx| of Adam's first step from (-0.8, 2) with this lr."""
     name = "size of Adam's first step"
-    if not _answered(answer, name, "set first_step to a number."):
+    answer = _number(answer, name, "set first_step to a number.", "give the step's size, e.g. 0.5.")
+    if answer is None:
         return False
-    try:
-        answer = float(answer)
-    except (TypeError, ValueError):
-        return _report(False, name, "", f"{answer!r} is not a number; give the step's size, e.g. 0.5.")
     g = rosenbrock_grad(*START)[0]
     if math.isclose(abs(answer), lr, rel_tol=1e-3):
         return _report(True, name, f"m_hat / sqrt(v_hat) = g / |g| = ±1 at t = 1, so the step is lr = {lr} "
@@ -97,12 +105,9 @@ def check_learning_rate(lr, max_iter=2000, target=1e-3):
     from .trajectory import run_trajectory
 
     name = "a learning rate for Adam"
-    if not _answered(lr, name, "set lr to a number."):
+    lr = _number(lr, name, "set lr to a number.", "give a learning rate, e.g. 0.05.")
+    if lr is None:
         return False
-    try:
-        lr = float(lr)
-    except (TypeError, ValueError):
-        return _report(False, name, "", f"{lr!r} is not a number.")
     if not (math.isfinite(lr) and lr > 0):
         return _report(False, name, "", f"a learning rate must be a positive number, got {lr}.")
     traj = run_trajectory("Adam", start=START, lr=lr, tol=target, max_iter=max_iter)
