@@ -8,8 +8,9 @@ Used by `make book` (through `make execute` and `make render`):
 The chapter order comes from `_quarto.yml` (`book: chapters:`), the single
 source of truth for Quarto and for the nbconvert fallback alike. Without Quarto the
 fallback also does what Quarto would: citations (`[@key]`, `@key`, from the
-`bibliography:` file) link to the page holding `::: {#refs}`, and labelled figures are
-numbered per chapter ("Figure 3.2") with `@fig-label` references linking to them.
+`bibliography:` file) link to the page holding `::: {#refs}`, labelled figures are
+numbered per chapter ("Figure 3.2") with `@fig-label` references linking to them, and so are
+labelled display equations (`$$ ... $$ {#eq-label}`: "(3.1)", `@eq-label` reads "Equation 3.1").
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ REF_KEY = r"\w+(?:[:.#$%&\-+?<>~/]\w+)*"
 NARRATIVE_REF = re.compile(rf"(?<![\w@\\])@({REF_KEY})")  # not inside a word (e-mail), not `\@`
 BRACKETED_REFS = re.compile(r"\[([^\[\]]*)\](?![(\[{])")  # not a link `[text](url)` or `[text][ref]`
 REF_ITEM = re.compile(rf"\s*(.*?)(?<![\w@\\])(-?)@({REF_KEY})(.*?)\s*", re.DOTALL)
+NUMBERED = re.compile(r"^(fig|eq)-")  # the cross-references the fallback numbers; Quarto's others are left as written
 CROSSREF = re.compile(r"^(fig|tbl|lst|eq|sec|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|tip|nte|wrn|imp|cau)-")
 # What Pandoc never reads citations in: code, maths, HTML tags, link targets and bare URLs.
 NOT_PROSE = re.compile(r"""
@@ -69,6 +71,12 @@ BIB_ENTRY = re.compile(r"@\s*(\w+)\s*([{(])")  # BibTeX: `@article{`
 BIB_KEY = re.compile(r"\s*([^\s,{}()]+)\s*,")
 BIB_FIELD = re.compile(r"([\w\-:.]+)\s*=\s*")
 BIB_BARE = re.compile(r"[^\s,#{}()\"]+")  # a value without braces or quotes: a number, a month
+# Display maths, labelled as Quarto does it: `$$ ... $$ {#eq-label}`. Code is matched too, to be skipped;
+# every `$$ ... $$` is matched, labelled or not, so that the `$$` pair up as Pandoc pairs them.
+EQUATION = re.compile(rf"""
+    ^(?P<fence>```+|~~~+).*?^(?P=fence)[ \t]*$ | (?P<ticks>`+).+?(?P=ticks)   # code: left alone
+  | \$\$(?P<maths>.+?)\$\$(?:[ \t]*\{{\#(?P<label>eq-{REF_KEY})\}})?         # display maths, maybe labelled
+""", re.MULTILINE | re.DOTALL | re.VERBOSE)
 REFS_DIV = re.compile(r"^:::+[ \t]*\{#refs\b[^}\n]*\}[ \t]*$.*?^:::+[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
@@ -316,6 +324,14 @@ def references_in(markdown: str) -> list[str]:
     return NARRATIVE_REF.findall(prose)
 
 
+def equations_in(markdown: str) -> list[str]:
+    """The labels of the Markdown's labelled display equations (`$$ ... $$ {#eq-label}`), in order.
+
+    Used by `render()` (equation numbers without Quarto) and tests/test_notebooks.py.
+    """
+    return [match.group("label") for match in EQUATION.finditer(markdown) if match.group("label")]
+
+
 class ThisPythonKernel(AsyncKernelManager):
     """A kernel manager that starts ipykernel on this very interpreter (the venv), whatever specs Jupyter has."""
 
@@ -472,7 +488,7 @@ def _prepare(page: dict, pages: list[dict], root: Path, refs: dict):
         if _is_front_matter(cell):
             continue
         if cell.cell_type == "markdown":
-            source = _resolve_references(cell.source, page, refs, root)
+            source = _number_equations(_resolve_references(cell.source, page, refs, root), refs)
             source = REFS_DIV.sub(lambda match: _bibliography_html(refs), source)
             cell.source = HEADING_ATTRIBUTES.sub(r"\1", _link_chapters(source, path, chapter_files))
         if cell.cell_type == "code":
@@ -515,7 +531,8 @@ def _link_chapters(source: str, path: Path, chapter_files: dict) -> str:
 
 
 def _references(config: dict, pages: list[dict], root: Path) -> dict:
-    """What citations and cross-references resolve to: the bibliography, the figures' numbers, the {#refs} page."""
+    """What citations and cross-references resolve to: the bibliography, the numbers of the figures and
+    equations, the {#refs} page."""
     names = config.get("bibliography") or []
     names = [names] if isinstance(names, str) else list(names)
     bib = {}
@@ -529,7 +546,7 @@ def _references(config: dict, pages: list[dict], root: Path) -> dict:
                             "Convert it to BibTeX or install Quarto.")
         bib.update(read_bibtex(path))
     crossref = config.get("crossref") or {}
-    figures, chapter = {}, 0
+    figures, equations, chapter = {}, {}, 0
     for index, page in enumerate(pages):  # chapters numbered in book order; the home page and {.unnumbered} not
         page["number"] = None if index == 0 or page["unnumbered"] else chapter + 1
         chapter = page["number"] or chapter
@@ -545,23 +562,38 @@ def _references(config: dict, pages: list[dict], root: Path) -> dict:
                                 f"{_shown(figures[label]['page']['source'], root)}; labels must be unique in the book.")
             count += 1
             figures[label] = {"page": page, "number": f"{page['number']}.{count}" if page["number"] else str(count)}
+        count = 0
+        for cell in page["nb"].cells:
+            if cell.cell_type != "markdown":
+                continue
+            for label in equations_in(cell.source):
+                if label in equations:
+                    raise BookError(f"{_shown(page['source'], root)}: the equation label {label} is also used in "
+                                    f"{_shown(equations[label]['page']['source'], root)}; labels must be unique "
+                                    "in the book.")
+                count += 1
+                equations[label] = {"page": page,
+                                    "number": f"{page['number']}.{count}" if page["number"] else str(count)}
     refs_pages = [page for page in pages if any(cell.cell_type == "markdown" and REFS_DIV.search(cell.source)
                                                  for cell in page["nb"].cells)]
     return {
         "bib": bib,
         "bib_names": ", ".join(map(str, names)),
         "figures": figures,
+        "equations": equations,
         "refs_html": refs_pages[0]["html"] if refs_pages else None,
         "cited": set(),
         "fig_title": str(crossref.get("fig-title", "Figure")),
         "fig_prefix": str(crossref.get("fig-prefix", "Figure")),
+        "eq_prefix": str(crossref.get("eq-prefix", "Equation")),
         "title_delim": str(crossref.get("title-delim", ":")),
     }
 
 
 def _resolve_references(source: str, page: dict, refs: dict, root: Path, plain=False) -> str:
-    """Markdown whose citations read "(Author, Year)" or "Author (Year)" and whose `@fig-x` read "Figure 3.2",
-    each a link (the references page, the figure) unless `plain`. Unknown keys and labels are BookErrors."""
+    """Markdown whose citations read "(Author, Year)" or "Author (Year)", whose `@fig-x` read "Figure 3.2" and
+    whose `@eq-x` read "Equation 3.1", each a link (the references page, the figure, the equation) unless
+    `plain`; `[-@fig-x]` is the number alone. Unknown keys and labels are BookErrors."""
     here = posixpath.dirname(page["html"]) or "."
     protected = []
 
@@ -574,13 +606,18 @@ def _resolve_references(source: str, page: dict, refs: dict, root: Path, plain=F
             return text
         return "[" + re.sub(r"([\\`*_\[\]<>])", r"\\\1", text) + f"]({href})"
 
-    def figure(label):
-        found = refs["figures"].get(label)
+    def crossref(label, suppress=False):  # a figure or an equation
+        if label.startswith("fig-"):
+            found, prefix = refs["figures"].get(label), refs["fig_prefix"]
+            how = f"no figure has `#| label: {label}`. Fix the reference, or label the figure's cell."
+        else:
+            found, prefix = refs["equations"].get(label), refs["eq_prefix"]
+            how = (f"no equation is labelled {{#{label}}}. Fix the reference, or label the display equation: "
+                   f"`$$ ... $$ {{#{label}}}`.")
         if found is None:
-            raise BookError(f"{_shown(page['source'], root)} refers to @{label}, but no figure has "
-                            f"`#| label: {label}`. Fix the reference, or label the figure's cell.")
+            raise BookError(f"{_shown(page['source'], root)} refers to @{label}, but {how}")
         target = "" if found["page"] is page else posixpath.relpath(found["page"]["html"], here)
-        return link(f"{refs['fig_prefix']} {found['number']}", f"{target}#{label}")
+        return link(found["number"] if suppress else f"{prefix} {found['number']}", f"{target}#{label}")
 
     def cite(key):
         entry = refs["bib"].get(key)
@@ -595,13 +632,13 @@ def _resolve_references(source: str, page: dict, refs: dict, root: Path, plain=F
 
     def bracketed(match):
         items = [REF_ITEM.fullmatch(item) for item in match.group(1).split(";")]
-        if not all(items) or any(CROSSREF.match(i.group(3)) and not i.group(3).startswith("fig-") for i in items):
+        if not all(items) or any(CROSSREF.match(i.group(3)) and not NUMBERED.match(i.group(3)) for i in items):
             return match.group(0)  # not a citation: plain brackets, or a cross-reference we do not number
         shown, any_citation = [], False
         for item in items:
             prefix, suppress, key, suffix = item.groups()
-            if key.startswith("fig-"):
-                text = figure(key)
+            if NUMBERED.match(key):
+                text = crossref(key, bool(suppress))
             else:
                 authors, year, href = cite(key)
                 text, any_citation = link(year if suppress else f"{authors}, {year}", href), True
@@ -610,8 +647,8 @@ def _resolve_references(source: str, page: dict, refs: dict, root: Path, plain=F
 
     def narrative(match):
         key = match.group(1)
-        if key.startswith("fig-"):
-            return figure(key)
+        if NUMBERED.match(key):
+            return crossref(key)
         if CROSSREF.match(key):
             return match.group(0)  # @sec-x, @tbl-x, ...: Quarto's, left as written
         authors, year, href = cite(key)
@@ -620,6 +657,21 @@ def _resolve_references(source: str, page: dict, refs: dict, root: Path, plain=F
     text = NOT_PROSE.sub(protect, source)
     text = NARRATIVE_REF.sub(narrative, BRACKETED_REFS.sub(bracketed, text))
     return re.sub("\ue000(\\d+)\ue001", lambda match: protected[int(match.group(1))], text)
+
+
+def _number_equations(source: str, refs: dict) -> str:
+    r"""Markdown whose labelled display equations carry their number, `\tag{3.1}` for MathJax, inside a
+    `<div id="eq-label">` for the links; blank lines around keep the maths a block of its own."""
+
+    def number(match):
+        label = match.group("label")
+        if not label:
+            return match.group(0)  # code, or maths without a label
+        tag = r"\tag{" + refs["equations"][label]["number"] + "}"
+        return (f'\n\n<div id="{html.escape(label)}" class="equation">\n\n'
+                f"$${match.group('maths').rstrip()} {tag}$$\n\n</div>\n\n")
+
+    return EQUATION.sub(number, source)
 
 
 def _bibliography_html(refs: dict) -> str:

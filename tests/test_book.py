@@ -1,6 +1,7 @@
 """Tests of lessonlib.book, the `make book` builder, on tiny throwaway books."""
 
 import json
+import re
 import sys
 from html.parser import HTMLParser
 
@@ -264,6 +265,44 @@ def test_fallback_unknown_figure_reference_names_page_and_label(tmp_path, no_qua
         book.render(tmp_path)
 
 
+def test_fallback_numbers_equations_per_chapter_and_links_references(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\nRecall @eq-slope.")
+    write_notebook(tmp_path / "index.ipynb",
+                   new_markdown_cell("# Home {.unnumbered}\n\nSee [@knuth1984].\n\n$$a = b$$ {#eq-home}\n\nThat is @eq-home."))
+    nb = nbformat.read(str(tmp_path / "chapters" / "a.ipynb"), as_version=4)
+    nb.cells.append(new_markdown_cell(
+        "The loss\n\n$$f(x) = x^2$$ {#eq-square}\n\nand its slope\n\n$$\ng(x) = 2 x\n$$ {#eq-slope}\n\n"
+        "Unlabelled $$h = 1$$ stays. @eq-square is the loss and [-@eq-slope] its slope, as in [@eq-square; @eq-slope]; "
+        "`$$c$$ {#eq-code}` is code."))
+    nbformat.write(nb, str(tmp_path / "chapters" / "a.ipynb"))
+    book.render(tmp_path)
+    a = (tmp_path / "_book" / "chapters" / "a.html").read_text()
+    # each in a <div> with the label as its id, the number inside the maths for MathJax
+    assert re.search(r'<div [^>]*id="eq-square"[^>]*>\s*<p>\$\$f\(x\) = x\^2 \\tag\{1\.1\}\$\$</p>\s*</div>', a)
+    assert re.search(r'<div [^>]*id="eq-slope"[^>]*>\s*<p>\$\$\ng\(x\) = 2 x \\tag\{1\.2\}\$\$</p>\s*</div>', a)
+    assert "{#eq-" not in a.replace("<code>$$c$$ {#eq-code}</code>", "")  # labels gone, except in code
+    assert "Unlabelled $$h = 1$$ stays." in a  # an unlabelled equation is not numbered
+    assert ('<a href="#eq-square">Equation 1.1</a> is the loss and <a href="#eq-slope">1.2</a> its slope, '
+            'as in <a href="#eq-square">Equation 1.1</a>; <a href="#eq-slope">Equation 1.2</a>;') in a
+    b = (tmp_path / "_book" / "chapters" / "b.html").read_text()
+    assert 'Recall <a href="a.html#eq-slope">Equation 1.2</a>.' in b  # another chapter's equation
+    home = (tmp_path / "_book" / "index.html").read_text()
+    assert re.search(r'<div [^>]*id="eq-home"[^>]*>\s*<p>\$\$a = b \\tag\{1\}\$\$</p>', home)  # unnumbered page
+    assert 'That is <a href="#eq-home">Equation 1</a>.' in home
+
+
+def test_fallback_unknown_equation_reference_names_page_and_label(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\n$$x = 1$$ {#eq-one}\n\nSee @eq-one and @eq-nowhere.")
+    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb refers to @eq-nowhere, but no equation"):
+        book.render(tmp_path)
+
+
+def test_fallback_equation_labels_are_unique(tmp_path, no_quarto):
+    make_cited_book(tmp_path, "# Chapter B\n\n$$x = 1$$ {#eq-one}\n\n$$y = 2$$ {#eq-one}\n\n@eq-one.")
+    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb: the equation label eq-one is also used"):
+        book.render(tmp_path)
+
+
 def test_read_bibtex_braces_quotes_concatenation_and_comments(tmp_path):
     (tmp_path / "refs.bib").write_text(BIB)
     entries = book.read_bibtex(tmp_path / "refs.bib")
@@ -279,6 +318,11 @@ def test_read_bibtex_braces_quotes_concatenation_and_comments(tmp_path):
 def test_references_in_skips_code_maths_and_addresses():
     text = "See @a, [@b; -@c] and @fig-x.\n\n```python\n@decorator\n```\n\n`@d` $@e$ me@f.org <a href='@g'>"
     assert book.references_in(text) == ["a", "b", "c", "fig-x"]
+
+
+def test_equations_in_pairs_dollars_and_skips_code():
+    text = "$$a$$ then $$\nb\n$$ {#eq-b}, `$$c$$ {#eq-c}`\n\n```\n$$d$$ {#eq-d}\n```\n$$e$$  {#eq-e.x}"
+    assert book.equations_in(text) == ["eq-b", "eq-e.x"]
 
 
 def test_render_uses_quarto_when_present(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from lessonlib.book import CROSSREF, read_bibtex, references_in
+from lessonlib.book import CROSSREF, equations_in, read_bibtex, references_in
 from lessonlib.book import chapters as book_chapters
 
 
@@ -157,3 +157,16 @@ def test_figure_references_name_figures_of_the_same_chapter_and_every_figure_is_
         referenced = {key for text in prose(path) for key in references_in(text) if key.startswith("fig-")}
         assert referenced <= figures, f"{path.name}: @fig- references to no figure of this chapter: {sorted(referenced - figures)}"
         assert figures <= referenced, f"{path.name}: figures the text never refers to (write @label): {sorted(figures - referenced)}"
+
+
+def test_equation_references_name_equations_of_the_same_chapter_and_every_equation_is_referenced(root):
+    # `$$ ... $$ {#eq-label}` numbers an equation; `@eq-label` refers to it ("Equation 3.1")
+    every = []
+    for path in notebooks(root):
+        labels = [label for cell in cells(path, "markdown") for label in equations_in(source(cell))]
+        referenced = {key for text in prose(path) for key in references_in(text) if key.startswith("eq-")}
+        assert referenced <= set(labels), f"{path.name}: @eq- references to no equation of this chapter: {sorted(referenced - set(labels))}"
+        assert set(labels) <= referenced, f"{path.name}: equations the text never refers to (write @label): {sorted(set(labels) - referenced)}"
+        every += labels
+    assert every, "no labelled equations in the book: label the key ones, `$$ ... $$ {#eq-name}`"
+    assert len(every) == len(set(every)), f"equation labels must be unique in the book: {sorted(every)}"
