@@ -259,9 +259,13 @@ def test_fallback_numbers_figures_per_chapter_and_links_references(tmp_path, no_
     assert '<a href="#fig-b">Figure 1</a>' in b and "<figcaption>Figure 1: B's figure</figcaption>" in b
 
 
-def test_fallback_unknown_figure_reference_names_page_and_label(tmp_path, no_quarto):
-    make_cited_book(tmp_path, "# Chapter B\n\nSee @fig-nowhere.")
-    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb refers to @fig-nowhere"):
+@pytest.mark.parametrize("markdown, message", [
+    ("See @fig-nowhere.", r"chapters/b\.ipynb refers to @fig-nowhere"),
+    ("$$x = 1$$ {#eq-one}\n\nSee @eq-one and @eq-nowhere.", r"chapters/b\.ipynb refers to @eq-nowhere, but no equation"),
+])
+def test_fallback_unknown_reference_names_page_and_label(tmp_path, no_quarto, markdown, message):
+    make_cited_book(tmp_path, "# Chapter B\n\n" + markdown)
+    with pytest.raises(book.BookError, match=message):
         book.render(tmp_path)
 
 
@@ -289,12 +293,6 @@ def test_fallback_numbers_equations_per_chapter_and_links_references(tmp_path, n
     home = (tmp_path / "_book" / "index.html").read_text()
     assert re.search(r'<div [^>]*id="eq-home"[^>]*>\s*<p>\$\$a = b \\tag\{1\}\$\$</p>', home)  # unnumbered page
     assert 'That is <a href="#eq-home">Equation 1</a>.' in home
-
-
-def test_fallback_unknown_equation_reference_names_page_and_label(tmp_path, no_quarto):
-    make_cited_book(tmp_path, "# Chapter B\n\n$$x = 1$$ {#eq-one}\n\nSee @eq-one and @eq-nowhere.")
-    with pytest.raises(book.BookError, match=r"chapters/b\.ipynb refers to @eq-nowhere, but no equation"):
-        book.render(tmp_path)
 
 
 def test_fallback_equation_labels_are_unique(tmp_path, no_quarto):
