@@ -139,8 +139,7 @@ def animate_paths(trajectories, path, *, labels=None, n_frames=240, fps=30, hold
             fig.draw_artist(title)
             frame = np.asarray(canvas.buffer_rgba())
             writer.write(frame)
-        for _ in range(int(round(hold_seconds * fps))):
-            writer.write(frame)
+        writer.hold(hold_seconds)
         writer.close()
         frames = writer.frames
     return {"path": writer.path, "frames": frames, "indices": shown, "seconds": time.perf_counter() - t0}
@@ -178,7 +177,6 @@ def animate_snapshots(snapshots, path, *, fps=12, scale=3, history=None, hold_se
     with VideoWriter(path, fps=fps) as writer:
         for frame in snapshot_frames(snapshots, scale=scale, history=history):
             writer.write(frame)
-        for _ in range(int(round(hold_seconds * fps))):
-            writer.write(frame)
+        writer.hold(hold_seconds)
         writer.close()
     return {"path": writer.path, "frames": writer.frames}

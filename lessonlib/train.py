@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .images import grid_to_image, psnr, to_uint8
+from .images import grid_to_image, make_coords, psnr, to_uint8
 
 
 def seed_everything(seed=0) -> None:
@@ -120,8 +120,6 @@ def _check_positive_int(name, value, least):
 
 def predict_image(model, height, width, device=None) -> np.ndarray:
     """Render a trained painter at any resolution as an (H, W, 3) float image (MLP and SIREN chapters)."""
-    from .images import make_coords
-
     device = torch.device(device) if device is not None else next(model.parameters()).device
     with torch.inference_mode():
         values = model(make_coords(height, width).to(device))

@@ -25,6 +25,7 @@ class VideoWriter:
         self.frames = 0
         self._gen = None
         self._size = None
+        self._last = None
 
     def write(self, frame) -> None:
         """Append one frame; every frame must have the size of the first."""
@@ -44,8 +45,16 @@ class VideoWriter:
             self._gen.send(None)
         elif (w, h) != self._size:
             raise ValueError(f"frame size {w}x{h} differs from the first frame's {self._size[0]}x{self._size[1]}")
-        self._gen.send(np.ascontiguousarray(frame))
+        self._last = np.ascontiguousarray(frame)
+        self._gen.send(self._last)
         self.frames += 1
+
+    def hold(self, seconds) -> None:
+        """Repeat the last frame for `seconds`, so a film rests on its final picture."""
+        if self._last is None:
+            raise ValueError("no frame to hold: write one first")
+        for _ in range(int(round(seconds * self.fps))):
+            self.write(self._last)
 
     def close(self) -> Path:
         """Finish the file and return its path."""

@@ -77,3 +77,16 @@ def test_static_path_figure_has_both_views(short_path):
     assert len(fig.axes) == 2 and fig.axes[0].name == "3d"
     line = fig.axes[1].get_lines()[-2]
     np.testing.assert_allclose(line.get_xdata(), short_path.x)
+
+
+def test_hold_repeats_the_last_frame(tmp_path):
+    from lessonlib.video import VideoWriter
+    with VideoWriter(tmp_path / "held.mp4", fps=10) as writer:
+        with pytest.raises(ValueError, match="no frame to hold"):
+            writer.hold(1.0)
+        writer.write(np.zeros((20, 20, 3), np.uint8))
+        writer.write(np.full((20, 20, 3), 200, np.uint8))
+        writer.hold(0.5)
+        path = writer.close()
+    assert writer.frames == 2 + 5
+    assert probe_mp4(path)["frames"] == 7
