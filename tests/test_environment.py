@@ -29,3 +29,14 @@ def test_torch_pin_stays_out_of_the_package_metadata(root):
     deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
     torch = [d for d in deps if name(d) == "torch"]
     assert torch and "==" not in torch[0], "pin torch in the install step (Makefile TORCH_SPEC), not in the package"
+
+
+def test_every_file_promises_the_same_python(root):
+    # the tests use tomllib (3.11+), so 3.11 is the oldest Python the project can claim
+    wanted = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert wanted == ">=3.11", wanted
+    major, minor = wanted[2:].split(".")
+    assert f"Python {major}.{minor} or newer" in (root / "README.md").read_text()
+    assert f"sys.version_info >= ({major}, {minor})" in (root / "Makefile").read_text()
+    env = yaml.safe_load((root / "environment.yml").read_text())
+    assert f"python>={major}.{minor}" in env["dependencies"]
