@@ -121,3 +121,56 @@ def check_learning_rate(lr, max_iter=2000, target=1e-3):
     hint = (f"after {max_iter} iterations f = {traj.f[-1]:.2g}; with twice this lr it ends at {double.f[-1]:.2g}, "
             f"with half of it at {half.f[-1]:.2g}: try a {better} lr.")
     return _report(False, name, "", hint)
+
+
+def check_one_step_lr(answer):
+    """Exercise (What is optimisation?): the lr that takes gradient descent on `bowl` to its minimum in one step."""
+    from .functions import bowl_grad
+
+    name = "one-step learning rate for the bowl"
+    answer = _number(answer, name, "set lr_one_step to a number.", "give a learning rate, e.g. 0.1.")
+    if answer is None:
+        return False
+    landed = [w - answer * bowl_grad(w) for w in (-3.0, 0.0, 7.0)]
+    if all(math.isclose(w, 2.0, abs_tol=1e-9) for w in landed):
+        return _report(True, name, "the curvature L'' is 2 everywhere, so lr = 1 / L'' = 0.5 lands on w = 2 "
+                       "from any start.", "")
+    hints = {1.0: "that is 2 / L'', the edge of divergence: there gradient descent jumps across the minimum "
+                  "and back forever.",
+             2.0: "that is the curvature L'' itself; the learning rate that lands in one step is its inverse."}
+    hint = next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=1e-6)),
+                f"from w = 0 your step lands at w = {landed[1]:.4g}, not 2. One step from w lands at "
+                "w - lr * 2 (w - 2): which lr makes that 2 for every w?")
+    return _report(False, name, "", hint)
+
+
+def saddle_escape_steps(lr, y0=1e-6):
+    """Gradient-descent steps on x^2 - y^2 until |y| > 1, from y = y0 (What is optimisation?)."""
+    if not (lr > 0 and y0 != 0):
+        raise ValueError(f"lr must be positive and y0 non-zero, got lr={lr!r}, y0={y0!r}")
+    y, steps = y0, 0
+    while abs(y) <= 1:
+        y, steps = y + lr * 2 * y, steps + 1
+    return steps
+
+
+def check_saddle_escape(answer, lr=0.05, y0=1e-6):
+    """Exercise (What is optimisation?): steps of gradient descent at this lr on x^2 - y^2 until |y| > 1 from y0."""
+    name = "steps to escape the saddle"
+    answer = _number(answer, name, "set escape_steps to a number of steps.", "give a whole number, e.g. 50.")
+    if answer is None:
+        return False
+    want = saddle_escape_steps(lr, y0)
+    if abs(answer - want) <= 1:
+        return _report(True, name, f"each step multiplies y by 1 + 2 lr = {1 + 2 * lr:g}, and "
+                       f"{1 + 2 * lr:g}^{want} is the first power above 1 / y0 = {1 / y0:g}: {want} steps.", "")
+    continuous = math.log(1 / y0) / (2 * lr)
+    if abs(answer - saddle_escape_steps(0.1, y0)) <= 1:
+        hint = f"that is the count for lr = 0.1 measured in the chapter; redo it for lr = {lr}."
+    elif abs(answer - continuous) <= 1.5:
+        hint = ("that treats a step as multiplying y by e^(2 lr); a step multiplies it by exactly 1 + 2 lr. "
+                "Solve (1 + 2 lr)^n > 1 / y0 for n.")
+    else:
+        hint = ("the y part of the gradient is -2y, so a step sets y to y + 2 lr y = (1 + 2 lr) y. "
+                "Solve (1 + 2 lr)^n > 1 / y0 for the smallest whole n.")
+    return _report(False, name, "", hint)

@@ -62,3 +62,31 @@ def test_adam_step(capsys):
 def test_learning_rate(capsys, lr, ok, word):
     assert exercises.check_learning_rate(lr) is ok
     assert word in capsys.readouterr().out
+
+
+def test_one_step_lr(capsys):
+    assert exercises.check_one_step_lr(0.5)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_one_step_lr(1.0)  # 2 / L'': the edge of divergence
+    assert "edge of divergence" in capsys.readouterr().out
+    assert not exercises.check_one_step_lr(2.0)  # the curvature itself
+    assert "inverse" in capsys.readouterr().out
+    assert not exercises.check_one_step_lr(0.1)
+    assert "lands at w = 0.4" in capsys.readouterr().out
+    assert not exercises.check_one_step_lr(None)
+    assert "no answer given" in capsys.readouterr().out
+    assert not exercises.check_one_step_lr("half")
+
+
+def test_saddle_escape(capsys):
+    assert exercises.saddle_escape_steps(0.1) == 76
+    assert exercises.check_saddle_escape(145) and exercises.check_saddle_escape(146)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_saddle_escape(76)  # the count for lr = 0.1
+    assert "lr = 0.1" in capsys.readouterr().out
+    assert not exercises.check_saddle_escape(138)  # ln(1e6) / (2 lr): the continuous-time estimate
+    assert "exactly 1 + 2 lr" in capsys.readouterr().out
+    assert not exercises.check_saddle_escape(20)
+    assert "smallest whole n" in capsys.readouterr().out
+    assert not exercises.check_saddle_escape(None)
+    assert "no answer given" in capsys.readouterr().out
