@@ -54,19 +54,21 @@ def check_bias_correction(bias_corrected):
     return _report(True, name, "m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t) undo the zero start.", "")
 
 
-def check_first_step(answer, lr=0.01):
-    """Exercise (The mathematics of Adam): the size |Δx| of Adam's first step from (-0.8, 2) with this lr."""
-    name = "size of Adam's first step"
-    answer = _number(answer, name, "set first_step to a number.", "give the step's size, e.g. 0.5.")
+def check_uncorrected_first_step(answer, beta1=0.9, beta2=0.9999):
+    """Exercise (The mathematics of Adam): Adam's first step without bias correction, in units of lr, for these betas."""
+    name = "first step without bias correction"
+    answer = _number(answer, name, "set uncorrected to a number.", "give a multiple of lr, e.g. 2.5.")
     if answer is None:
         return False
-    g = rosenbrock_grad(*START)[0]
-    if math.isclose(abs(answer), lr, rel_tol=1e-3):
-        return _report(True, name, f"m_hat / sqrt(v_hat) = g / |g| = ±1 at t = 1, so the step is lr = {lr} "
-                       f"whatever the gradient ({g:.1f} here).", "")
-    hint = ("that is lr times the gradient: plain gradient descent. At t = 1, m_hat = g and v_hat = g^2; "
-            "what is m_hat / sqrt(v_hat)?" if math.isclose(abs(answer), lr * abs(g), rel_tol=1e-3) else
-            "at t = 1, m_hat = g and v_hat = g^2 (work it out from the bias correction); what is m_hat / sqrt(v_hat)?")
+    want = (1 - beta1) / math.sqrt(1 - beta2)
+    if math.isclose(answer, want, rel_tol=1e-3):
+        return _report(True, name, f"(1 - beta1) / sqrt(1 - beta2) = {want:.4g}: the closer beta2 is to 1, "
+                       "the larger the uncorrected first step.", "")
+    hints = {(1 - beta1) / math.sqrt(1 - 0.999): f"that is the factor for beta2 = 0.999; redo it with beta2 = {beta2}.",
+             1.0: "that is the bias-corrected step; without the correction m_1 = (1 - beta1) g, v_1 = (1 - beta2) g^2.",
+             (1 - beta1) / (1 - beta2): "the step divides by the square root of v_1, not by v_1 itself."}
+    hint = next((h for value, h in hints.items() if math.isclose(abs(answer), value, rel_tol=1e-3)),
+                "without the correction m_1 = (1 - beta1) g and v_1 = (1 - beta2) g^2; divide m_1 by sqrt(v_1).")
     return _report(False, name, "", hint)
 
 

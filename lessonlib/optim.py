@@ -20,6 +20,9 @@ def _check_settings(lr, betas, eps, weight_decay):
     return beta1, beta2
 
 
+RECORDED = ("g", "m", "v", "m_hat", "v_hat", "step", "effective_lr")
+
+
 class Adam(torch.optim.Optimizer):
     """Adam, one line per equation, a drop-in for torch.optim.Adam (The mathematics of Adam)."""
 
@@ -36,7 +39,7 @@ class Adam(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
 
-        entry = {"m_hat": [], "v_hat": [], "step": [], "effective_lr": [], "t": len(self.history) + 1}
+        entry = {key: [] for key in RECORDED} | {"t": len(self.history) + 1}
         with torch.no_grad():
             for group in self.param_groups:
                 lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
@@ -61,6 +64,9 @@ class Adam(torch.optim.Optimizer):
                     state["m"], state["v"] = m, v
 
                     if self.record:
+                        entry["g"].append(g.clone())
+                        entry["m"].append(m)
+                        entry["v"].append(v)
                         entry["m_hat"].append(m_hat)
                         entry["v_hat"].append(v_hat)
                         entry["step"].append(theta - theta_before)
@@ -70,22 +76,65 @@ class Adam(torch.optim.Optimizer):
         return loss
 
 
-def adam_update(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, form="torch"):
+def adam_update(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, form="algorithm1"):
     """One pure Adam step on tensors or floats; returns (theta_new, m_new, v_new) (The mathematics of Adam).
 
-    form="torch" adds ε to √v̂ (bias-corrected), as torch.optim.Adam does; form="paper" is Kingma & Ba's
-    "efficient" Algorithm 1 variant, which folds the corrections into α_t and adds ε to the uncorrected √v,
-    i.e. it uses ε/√(1 − β2^t) instead of ε: it matters only when √v̂ is not much bigger than ε.
+    form="algorithm1" is Kingma & Ba's Algorithm 1, which adds ε to the bias-corrected √v̂, as torch.optim.Adam
+    does; form="folded" is the paper's "more efficient order of computation" (the paragraph after Algorithm 1),
+    as TensorFlow/Keras implement it: the corrections folded into α_t and ε added to the uncorrected √v,
+    i.e. ε/√(1 − β2^t) in place of ε: it matters only when √v̂ is not much bigger than ε.
     """
     m = beta1 * m + (1 - beta1) * g                               # m_t = β1 m_{t-1} + (1 − β1) g_t
     v = beta2 * v + (1 - beta2) * g * g                           # v_t = β2 v_{t-1} + (1 − β2) g_t²
-    if form == "torch":
+    if form == "algorithm1":
         m_hat = m / (1 - beta1**t)                                # m̂_t = m_t / (1 − β1^t)
         v_hat = v / (1 - beta2**t)                                # v̂_t = v_t / (1 − β2^t)
         theta = theta - lr * m_hat / (v_hat**0.5 + eps)           # θ_t = θ_{t-1} − α m̂_t / (√v̂_t + ε)
-    elif form == "paper":
+    elif form == "folded":
         lr_t = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)        # α_t = α √(1 − β2^t) / (1 − β1^t)
-        theta = theta - lr_t * m / (v**0.5 + eps)                 # θ_t = θ_{t-1} − α_t m_t / (√v_t + ε)
+        theta = theta - lr_t * m / (v**0.5 + eps)                 # θ_t = θ_{t-1} − α_t m_t / (√v_t + ε̂)
     else:
-        raise ValueError(f"form must be 'torch' or 'paper', got {form!r}")
+        raise ValueError(f"form must be 'algorithm1' or 'folded', got {form!r}")
     return theta, m, v
+
+
+def uncorrected_step_ratio(t, beta1=0.9, beta2=0.999):
+    """How many times larger Adam's step is without bias correction, for a constant gradient (The mathematics of Adam)."""
+    return (1 - beta1**t) / (1 - beta2**t) ** 0.5
+
+
+def recorded(optimizer, key, param=0):
+    """One recorded quantity of an `Adam(record=True)` run as an array (steps, *shape) (The mathematics of Adam)."""
+    return torch.stack([entry[key][param] for entry in optimizer.history]).numpy()
+
+
+def history_table(optimizer, names="xy", keys=("g", "m", "v", "m_hat", "v_hat", "step")):
+    """The recorded quantities of the first parameter, one row per step and coordinate (The mathematics of Adam)."""
+    columns = {key: recorded(optimizer, key) for key in keys}
+    lines = [f"{'t':>2} {'':>2} " + " ".join(f"{key:>10}" for key in keys)]
+    for i, entry in enumerate(optimizer.history):
+        for k, name in enumerate(names):
+            values = " ".join(f"{columns[key][i][k]:>10.4g}" for key in keys)
+            lines.append(f"{entry['t']:>2} {name:>2} {values}")
+    return "\n".join(lines)
+
+
+def compare_with_torch(fn, start, steps=2000, resync=True, **settings):
+    """Largest relative difference between this Adam and torch.optim.Adam over `steps` steps on fn(x, y) (The mathematics of Adam).
+
+    resync=True copies our parameters into torch's before every step, so only the update rules are compared.
+    """
+    ours = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    theirs = ours.detach().clone().requires_grad_(True)
+    optimizers = ((ours, Adam([ours], **settings)), (theirs, torch.optim.Adam([theirs], foreach=False, **settings)))
+    worst = 0.0
+    for _ in range(steps):
+        if resync:
+            with torch.no_grad():
+                theirs.copy_(ours)
+        for p, opt in optimizers:
+            opt.zero_grad()
+            fn(p[0], p[1]).backward()
+            opt.step()
+        worst = max(worst, (torch.linalg.norm(ours - theirs) / torch.linalg.norm(theirs)).item())
+    return worst

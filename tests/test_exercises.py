@@ -31,14 +31,20 @@ def test_bias_correction(capsys):
     assert "returns None" in capsys.readouterr().out
 
 
-def test_first_step(capsys):
-    assert exercises.check_first_step(0.01) and exercises.check_first_step(-0.01)
-    capsys.readouterr()
-    assert not exercises.check_first_step(0.01 * 431.6)  # plain gradient descent's step
-    assert "plain gradient descent" in capsys.readouterr().out
-    assert not exercises.check_first_step(0.1)
-    assert not exercises.check_first_step("small")
-    assert not exercises.check_first_step(...)
+def test_uncorrected_first_step(capsys):
+    assert exercises.check_uncorrected_first_step(10.0)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_uncorrected_first_step(3.162)  # beta2 = 0.999's factor
+    assert "beta2 = 0.999" in capsys.readouterr().out
+    assert not exercises.check_uncorrected_first_step(1.0)  # the corrected step
+    assert "bias-corrected" in capsys.readouterr().out
+    assert not exercises.check_uncorrected_first_step(1000.0)  # forgot the square root
+    assert "square root" in capsys.readouterr().out
+    assert not exercises.check_uncorrected_first_step(0.5)
+    assert "divide m_1" in capsys.readouterr().out
+    assert not exercises.check_uncorrected_first_step("large")
+    assert not exercises.check_uncorrected_first_step(None)
+    assert "no answer given" in capsys.readouterr().out
 
 
 def test_adam_step(capsys):

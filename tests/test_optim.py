@@ -8,7 +8,7 @@ from torch import nn
 
 from lessonlib.functions import rosenbrock
 from lessonlib.models import MLP
-from lessonlib.optim import Adam, adam_update
+from lessonlib.optim import Adam, adam_update, compare_with_torch, history_table, recorded, uncorrected_step_ratio
 from lessonlib.trajectory import run_trajectory
 
 START = (-0.8, 2.0)
@@ -128,7 +128,7 @@ def test_record_first_step_internals():
         torch.testing.assert_close(entry["effective_lr"][0], lr / (entry["v_hat"][0].sqrt() + eps), rtol=1e-15, atol=0)
 
 
-def test_adam_update_torch_form_equals_one_class_step():
+def test_adam_update_algorithm1_form_equals_one_class_step():
     torch.manual_seed(1)
     theta = torch.randn(10, dtype=torch.float64, requires_grad=True)
     opt = Adam([theta], lr=0.05, betas=(0.8, 0.99), eps=1e-6)
@@ -144,7 +144,7 @@ def test_adam_update_torch_form_equals_one_class_step():
     opt.step()
 
     new_theta, m, v = adam_update(before, g, state["m"], state["v"], state["step"] + 1,
-                                  lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6, form="torch")
+                                  lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6, form="algorithm1")
     torch.testing.assert_close(new_theta, theta.detach(), rtol=1e-15, atol=0)
     torch.testing.assert_close(m, opt.state[theta]["m"], rtol=1e-15, atol=0)
     torch.testing.assert_close(v, opt.state[theta]["v"], rtol=1e-15, atol=0)
@@ -158,18 +158,20 @@ def test_adam_update_works_on_floats():
 
 
 def _update_gap(g, t, m=0.0, v=0.0):
-    """|Δθ_paper − Δθ_torch| / |Δθ_torch| for one step with gradient g at step t."""
-    torch_form, *_ = adam_update(0.0, g, m, v, t, form="torch")
-    paper_form, *_ = adam_update(0.0, g, m, v, t, form="paper")
-    return abs(paper_form - torch_form) / abs(torch_form)
+    """|Δθ_folded − Δθ_algorithm1| / |Δθ_algorithm1| for one step with gradient g at step t."""
+    algorithm1, *_ = adam_update(0.0, g, m, v, t, form="algorithm1")
+    folded, *_ = adam_update(0.0, g, m, v, t, form="folded")
+    return abs(folded - algorithm1) / abs(algorithm1)
 
 
-def test_paper_form_differs_from_torch_form_only_through_eps():
-    # The paper form is the torch form with ε replaced by ε̂ = ε / √(1 − β2^t).
+def test_folded_form_differs_from_algorithm1_only_through_eps():
+    # The folded form is Algorithm 1 with ε replaced by ε / √(1 − β2^t).
     eps, beta2, t = 1e-8, 0.999, 1
-    with_eps_hat, *_ = adam_update(0.0, 1e-8, 0.0, 0.0, t, eps=eps / (1 - beta2**t) ** 0.5, form="torch")
-    paper, *_ = adam_update(0.0, 1e-8, 0.0, 0.0, t, eps=eps, form="paper")
-    assert paper == pytest.approx(with_eps_hat, rel=1e-12)
+    with_eps_hat, *_ = adam_update(0.0, 1e-8, 0.0, 0.0, t, eps=eps / (1 - beta2**t) ** 0.5, form="algorithm1")
+    folded, *_ = adam_update(0.0, 1e-8, 0.0, 0.0, t, eps=eps, form="folded")
+    assert folded == pytest.approx(with_eps_hat, rel=1e-12)
+    with pytest.raises(ValueError, match="'algorithm1' or 'folded'"):
+        adam_update(0.0, 1.0, 0.0, 0.0, 1, form="paper")
 
     # Tiny gradients (√v̂ ~ ε): the two forms take visibly different steps.
     assert _update_gap(1e-8, t=1) > 0.1
@@ -233,3 +235,32 @@ def test_torch_optimiser_plumbing():
         rosenbrock(twin.xy[0], twin.xy[1]).backward()
         restored.step()
     assert torch.equal(point.xy, twin.xy)
+
+
+def test_uncorrected_step_ratio():
+    assert uncorrected_step_ratio(1) == pytest.approx(0.1 / 0.001**0.5)
+    assert uncorrected_step_ratio(1, beta2=0.9999) == pytest.approx(10.0)
+    ratios = [uncorrected_step_ratio(t) for t in range(1, 10_001)]
+    assert 6.5 < max(ratios) < 6.7 and ratios.index(max(ratios)) + 1 in range(10, 15)
+    assert ratios[-1] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_recorded_history_and_table():
+    theta = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    opt = Adam([theta], lr=0.01, record=True)
+    for _ in range(3):
+        opt.zero_grad()
+        rosenbrock(theta[0], theta[1]).backward()
+        opt.step()
+    g, m, step = recorded(opt, "g"), recorded(opt, "m"), recorded(opt, "step")
+    assert g.shape == m.shape == step.shape == (3, 2)
+    torch.testing.assert_close(torch.from_numpy(m[0]), 0.1 * torch.from_numpy(g[0]), rtol=1e-14, atol=0)
+    torch.testing.assert_close(torch.from_numpy(recorded(opt, "v")[-1]), opt.state[theta]["v"], rtol=0, atol=0)
+    lines = history_table(opt).splitlines()
+    assert len(lines) == 1 + 3 * 2 and lines[0].split() == ["t", "g", "m", "v", "m_hat", "v_hat", "step"]
+    assert lines[1].split()[:2] == ["1", "x"] and float(lines[1].split()[-1]) == pytest.approx(-0.01, rel=1e-4)
+
+
+def test_compare_with_torch():
+    assert compare_with_torch(rosenbrock, START, steps=200, lr=0.01) < 1e-14
+    assert compare_with_torch(rosenbrock, START, steps=200, resync=False, lr=0.01, weight_decay=0.01) < 1e-10
