@@ -1,0 +1,276 @@
+"""The optimiser explorer (explorer/) in a real browser: present, interactive, fast, and computing what PyTorch computes.
+
+explorer/demo.html (which loads explorer.js and explorer.css through ../explorer/, as the chapter
+page will) is served on 127.0.0.1 and opened in headless Chromium through Playwright. Checked:
+
+* the figure is there, every control has a <label>, and no request leaves the served folder;
+* `window.optimiserExplorer.run(settings)` returns, for settings covering each optimiser, two
+  learning rates, non-default betas, both landscapes and starts on both sides of the valley, the
+  positions of `lessonlib.trajectory.run_trajectory` (float64) to 1e-9 for the first 500 steps
+  (absolute; relative beyond |x| = 1, which only a diverging run reaches), and the same outcome
+  (converged at the same step / diverged at the same step / not converged). Settings were chosen
+  where the path is not chaotic: RMSprop at lr 1e-2 from (1.5, -0.5), for one, turns a 1e-16
+  difference (PyTorch's kernels use fused multiply-adds, JavaScript cannot) into 1e-3 within 50 steps;
+* moving a control by keyboard, clicking the map and switching the landscape change the picture;
+* recomputing and redrawing 6,000 steps of four optimisers takes at most 50 ms (median);
+* screenshots at desktop and phone width go to test-artifacts/browser/explorer-*.png, and at
+  375 px nothing overflows sideways. Timings and differences are written to explorer-report.txt.
+
+Needs Debian's `chromium` and `pip install playwright` (the system Chromium is used); without them
+the tests are skipped, or fail when $CI is set.
+"""
+
+import os
+import shutil
+import statistics
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lessonlib.trajectory import run_trajectory
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPLORER = ROOT / "explorer"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+HOST = "127.0.0.1"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+COMPARED = 500  # positions compared with run_trajectory
+ATOL = 1e-9
+BUDGET_MS = 50.0  # recompute + redraw of 4 optimisers x 6,000 steps
+
+
+def bowl(x, y):
+    """The explorer's elongated bowl, written as explorer.js writes it."""
+    return 0.5 * (x**2 + 50 * y**2)
+
+
+# (name, landscape, torch optimiser, start, settings): each optimiser, several learning rates,
+# non-default betas, starts on both sides of Rosenbrock's valley, and runs that converge, diverge
+# or use up the budget
+CASES = [
+    ("gd-1e-3", "rosenbrock", "SGD", (-0.8, 2.0), {"lr": 1e-3}),
+    ("gd-1e-2-diverges", "rosenbrock", "SGD", (-0.8, 2.0), {"lr": 1e-2}),
+    ("momentum-1e-3", "rosenbrock", "SGD", (-0.8, 2.0), {"lr": 1e-3, "momentum": 0.9}),
+    ("momentum-5e-4-right", "rosenbrock", "SGD", (1.5, -0.5), {"lr": 5e-4, "momentum": 0.8}),
+    ("rmsprop-1e-3", "rosenbrock", "RMSprop", (-0.8, 2.0), {"lr": 1e-3}),
+    ("rmsprop-1e-3-right", "rosenbrock", "RMSprop", (1.5, -0.5), {"lr": 1e-3, "alpha": 0.9}),
+    ("rmsprop-1e-4", "rosenbrock", "RMSprop", (-0.8, 2.0), {"lr": 1e-4}),
+    ("adam-1e-2", "rosenbrock", "Adam", (-0.8, 2.0), {"lr": 1e-2}),
+    ("adam-1", "rosenbrock", "Adam", (-0.8, 2.0), {"lr": 1.0}),
+    ("adam-betas-right", "rosenbrock", "Adam", (1.5, -0.5), {"lr": 0.05, "betas": (0.8, 0.99)}),
+    ("bowl-momentum", "bowl", "SGD", (-4.0, 1.0), {"lr": 0.013, "momentum": 0.9}),
+    ("bowl-adam", "bowl", "Adam", (-4.0, 1.0), {"lr": 0.2}),
+]
+
+REPORT = {}
+
+
+def needs(what: str, how: str) -> None:
+    """Skip for lack of `what`, saying `how` to get it; under $CI, fail instead."""
+    message = f"this test needs {what}: {how}"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so every test must run, but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+class ExplorerOnly(SimpleHTTPRequestHandler):
+    """Serves the repository root, but only what lies in explorer/ (so ../explorer/ links resolve as in the book)."""
+
+    def log_message(self, format, *args):
+        pass
+
+    def send_head(self):
+        if not self.path.startswith("/explorer/"):
+            self.send_error(404, "only explorer/ is served")
+            return None
+        return super().send_head()
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    server = QuietServer((HOST, 0), partial(ExplorerOnly, directory=str(ROOT)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{HOST}:{server.server_address[1]}/explorer/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        needs("Chromium", "apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        needs("Playwright", "pip install playwright (the system Chromium is used)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+    if REPORT:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "explorer-report.txt").write_text("".join(f"{k}: {v}\n" for k, v in REPORT.items()))
+
+
+def open_page(browser, base_url, width, height=1000):
+    """The demo page at `width` CSS pixels; requests outside the served folder are aborted and listed."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    outside, errors = [], []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(base_url + "demo.html")
+    page.wait_for_function("typeof window.optimiserExplorer?.update === 'function'")
+    page.outside, page.errors = outside, errors
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, base_url):
+    p = open_page(browser, base_url, 1200)
+    yield p
+    assert not p.errors, p.errors
+    assert not p.outside, f"requests outside the site: {p.outside}"
+    p.close()
+
+
+def canvas_png(page) -> str:
+    return page.evaluate("document.querySelector('.ox-canvas').toDataURL()")
+
+
+def test_present_with_labelled_controls(page):
+    assert page.locator("#optimiser-explorer canvas.ox-canvas").is_visible()
+    controls = page.evaluate("""() => Array.from(document.querySelectorAll('#optimiser-explorer input, #optimiser-explorer button'))
+        .map(c => ({id: c.id, type: c.type, label: c.type === 'button' ? c.textContent.trim()
+                    : Array.from(c.labels || []).map(l => l.textContent.trim()).join(' ')}))""")
+    kinds = {c["type"] for c in controls}
+    assert {"range", "checkbox", "radio", "number", "button"} <= kinds, kinds
+    unlabelled = [c["id"] for c in controls if not c["label"]]
+    assert not unlabelled, f"controls without a label: {unlabelled}"
+    ranges = [c["id"] for c in controls if c["type"] == "range"]
+    for key in ("gd", "momentum", "rmsprop", "adam"):
+        assert f"ox-{key}-lr" in ranges
+    assert {"ox-momentum-momentum", "ox-adam-beta1", "ox-adam-beta2", "ox-steps"} <= set(ranges)
+    results = page.locator(".ox-results li").all_inner_texts()
+    assert len(results) == 4 and all("f" in r for r in results), results
+    assert "heavy ball" in page.locator(".ox-note").inner_text()
+
+
+@pytest.mark.parametrize("name, landscape, optimiser, start, settings", CASES, ids=[c[0] for c in CASES])
+def test_same_path_as_run_trajectory(page, name, landscape, optimiser, start, settings):
+    fn = bowl if landscape == "bowl" else None
+    kwargs = {"fn": fn} if fn else {}
+    ref = run_trajectory(optimiser, start=start, tol=1e-4, max_iter=6000, **kwargs, **settings)
+    js_settings = dict(settings, optimiser=optimiser, start=list(start), landscape=landscape, tol=1e-4, maxIter=6000)
+    if "betas" in js_settings:
+        js_settings["betas"] = list(js_settings["betas"])
+    got = page.evaluate("s => window.optimiserExplorer.run(s)", js_settings)
+    assert (got["converged"], got["diverged"]) == (ref.converged, ref.diverged), (got["iterations"], ref)
+    assert got["iterations"] == ref.iterations, (got["iterations"], ref)
+    n = min(COMPARED, ref.iterations + 1)
+    if ref.diverged:  # the last position overflowed (inf/nan): compare the finite ones before it
+        n = min(n, ref.iterations)
+    js = np.array(got["xy"][:n], dtype=float)
+    # absolute on the map; a diverging run's positions grow to 1e80 and more, where 1e-9 is relative
+    diff = float(np.max(np.abs(js - ref.xy[:n]) / np.maximum(1.0, np.abs(ref.xy[:n]))))
+    REPORT[f"max |explorer - run_trajectory| over the first {n} positions, {name}"] = f"{diff:.2e}"
+    REPORT["worst difference over all cases"] = f"{max(diff, float(REPORT.get('worst difference over all cases', 0))):.2e}"
+    assert diff <= ATOL, f"{name}: positions differ by {diff:.3g} (> {ATOL})"
+    outcome = "converged" if ref.converged else "diverged" if ref.diverged else "not converged"
+    print(f"{name}: {outcome} after {ref.iterations} steps; max difference {diff:.2e} over {n} positions")
+
+
+def test_controls_change_the_paths(page):
+    before = canvas_png(page)
+    results_before = page.locator(".ox-results").inner_text()
+    page.focus("#ox-adam-lr")
+    page.keyboard.press("ArrowLeft")  # Adam's learning rate one notch down, by keyboard
+    after_key = canvas_png(page)
+    assert after_key != before, "moving Adam's learning-rate slider did not change the picture"
+    assert page.locator(".ox-results").inner_text() != results_before
+    assert page.locator("#ox-adam-lr + output").inner_text() == "0.89"
+
+    box = page.locator(".ox-canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.75)  # start on the right of the valley
+    start = page.evaluate("window.optimiserExplorer.state.start")
+    assert start[0] > 1 and start[1] < 0.5, start
+    after_click = canvas_png(page)
+    assert after_click != after_key, "clicking the map did not move the start"
+
+    page.uncheck("#ox-gd-on")
+    assert len(page.locator(".ox-results li").all()) == 3
+    page.check("#ox-land-bowl")
+    assert "Elongated bowl" in page.locator(".ox-hint").inner_text()
+    assert canvas_png(page) != after_click
+    page.click(".ox-reset")
+    page.check("#ox-land-rosenbrock")
+    assert page.evaluate("window.optimiserExplorer.state.start") == [-0.8, 2]
+    assert canvas_png(page) == before, "Reset did not restore the first picture"
+
+
+def test_redraw_within_budget(page):
+    # four optimisers that all use the full 6,000 steps (none reaches f < 1e-4 sooner)
+    page.check("#ox-land-rosenbrock")
+    page.click(".ox-reset")
+    page.evaluate("""() => {
+        const set = (id, v) => { const e = document.getElementById(id); e.value = v; };
+        // learning-rate slider index k is 10^((k - 80) / 20): 20 -> 1e-3, 40 -> 1e-2
+        set('ox-gd-lr', 20); set('ox-momentum-lr', 1); set('ox-rmsprop-lr', 20); set('ox-adam-lr', 40);
+    }""")
+    times = page.evaluate("""() => {
+        const ox = window.optimiserExplorer, ctx = document.querySelector('.ox-canvas').getContext('2d');
+        const times = [];
+        for (let r = 0; r < 25; r++) {
+            const t0 = performance.now();
+            ox.update();
+            ctx.getImageData(0, 0, 1, 1);  // wait for the drawing itself, not just its commands
+            times.push(performance.now() - t0);
+        }
+        return times;
+    }""")
+    steps = page.evaluate("window.optimiserExplorer.settings().map(s => s.maxIter)")
+    iterations = page.evaluate("window.optimiserExplorer.settings().map(s => window.optimiserExplorer.simulate(s).iterations)")
+    assert steps == [6000] * 4 and iterations == [6000] * 4, (steps, iterations)
+    warm = times[5:]
+    median, worst = statistics.median(warm), max(warm)
+    REPORT["redraw of 4 optimisers x 6,000 steps (ms, 20 repeats after 5 warm-up)"] = f"median {median:.1f}, max {worst:.1f}"
+    print(f"recompute + redraw, 4 optimisers x 6,000 steps: median {median:.1f} ms, max {worst:.1f} ms")
+    assert median <= BUDGET_MS, f"redraw takes {median:.1f} ms (median), more than {BUDGET_MS} ms"
+
+
+@pytest.mark.parametrize("label, width", [("desktop", 1200), ("phone", 375)])
+def test_screenshots_and_no_overflow(browser, base_url, label, width):
+    page = open_page(browser, base_url, width, height=900)
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"explorer-{label}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"the page is {overflow} px wide at a {width} px screen"
+        canvas = page.locator(".ox-canvas").bounding_box()
+        assert canvas["width"] <= width and canvas["height"] > 100, canvas
+        assert not page.errors, page.errors
+        assert not page.outside, page.outside
+    finally:
+        page.close()
