@@ -157,7 +157,7 @@
   ];
 
   const fmt = (v) => (v === 0 ? "0" : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(v) : v.toExponential(0));
-  const fmtF = (f) => (Number.isFinite(f) ? f.toExponential(1) : String(f));
+  const fmtF = (f) => (Number.isFinite(f) ? f.toExponential(2) : String(f));
   const nearest = (values, v) => values.reduce((best, x, i) => (Math.abs(x - v) < Math.abs(values[best] - v) ? i : best), 0);
 
   // --- building the controls ----------------------------------------------------------------
@@ -271,7 +271,6 @@
       for (let i = 0; i <= 200; i++) { const x = land.view.x[0] + (i / 200) * (land.view.x[1] - land.view.x[0]); ctx.lineTo(geo.px(x), geo.py(land.floor(x))); }
       ctx.stroke(); ctx.setLineDash([]);
     }
-    star(ctx, geo.px(land.minimum[0]), geo.py(land.minimum[1]), 8 * d);
     ctx.restore();
   }
 
@@ -447,11 +446,12 @@
           el("span", { class: "ox-swatch", "aria-hidden": "true" }),
           el("strong", { text: s.entry.label }), ` (lr ${fmt(s.lr)}${extra ? ", " + extra : ""}): ${describe(r, s.maxIter)}`));
       }
+      const land = LANDSCAPES[state.landscape];
+      star(ctx, geo.px(land.minimum[0]), geo.py(land.minimum[1]), 8 * geo.dpr); // the minimum, above the paths
       drawStart(ctx, geo, state.start);
       ctx.restore();
       if (!results.children.length) results.append(el("li", { text: "Switch on an optimiser to see its path." }));
       startIn.forEach((span, k) => { span.querySelector("input").value = String(state.start[k]); });
-      const land = LANDSCAPES[state.landscape];
       caption.textContent = `${land.label}, ${land.formula}; minimum at (${land.minimum}) (star). Click or tap the map to move the start (white dot).`;
       canvas.setAttribute("aria-label", `Contour map of ${land.label} with the paths of the switched-on optimisers from (${state.start}); the results are listed below it.`);
     }
