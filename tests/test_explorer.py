@@ -210,12 +210,13 @@ def test_same_path_as_run_trajectory(page, name, landscape, optimiser, start, se
 
 
 def test_controls_change_the_paths(page):
-    before = canvas_png(page)
+    before, shot_before = canvas_png(page), page.locator(".ox-canvas").screenshot()
     results_before = page.locator(".ox-results").inner_text()
     page.focus("#ox-adam-lr")
     page.keyboard.press("ArrowLeft")  # Adam's learning rate one notch down, by keyboard
     after_key = canvas_png(page)
     assert after_key != before, "moving Adam's learning-rate slider did not change the picture"
+    assert page.locator(".ox-canvas").screenshot() != shot_before, "the screenshot did not change"
     assert page.locator(".ox-results").inner_text() != results_before
     assert page.locator("#ox-adam-lr + output").inner_text() == "0.89"
 
