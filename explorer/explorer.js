@@ -331,7 +331,7 @@
   /** Build the explorer inside `root` and return its API (update, state, ...). */
   function create(root) {
     const state = { landscape: "rosenbrock", start: LANDSCAPES.rosenbrock.start.slice() };
-    const canvas = el("canvas", { class: "ox-canvas", role: "img", tabindex: "-1" });
+    const canvas = el("canvas", { class: "ox-canvas", role: "img", tabindex: "0" });
     const results = el("ul", { class: "ox-results", "aria-live": "polite" });
     const caption = el("p", { class: "ox-hint" });
     let bg = null, geo = null;
@@ -452,8 +452,8 @@
       ctx.restore();
       if (!results.children.length) results.append(el("li", { text: "Switch on an optimiser to see its path." }));
       startIn.forEach((span, k) => { span.querySelector("input").value = String(state.start[k]); });
-      caption.textContent = `${land.label}, ${land.formula}; minimum at (${land.minimum}) (star). Click or tap the map to move the start (white dot).`;
-      canvas.setAttribute("aria-label", `Contour map of ${land.label} with the paths of the switched-on optimisers from (${state.start}); the results are listed below it.`);
+      caption.textContent = `${land.label}, ${land.formula}; minimum at (${land.minimum}) (star). Click or tap the map, or focus it and use the arrow keys, to move the start (white dot).`;
+      canvas.setAttribute("aria-label", `Contour map of ${land.label} with the paths of the switched-on optimisers from (${state.start}); the results are listed below it. The arrow keys move the start.`);
     }
 
     // a click sets the start, rounded to 0.01 so that it is easy to repeat in Python
@@ -462,6 +462,15 @@
       const X = (ev.clientX - rect.left) * sx, Y = (ev.clientY - rect.top) * sx;
       if (X < geo.L || X > geo.L + geo.W || Y < geo.T || Y > geo.T + geo.H) return;
       state.start = [Math.round(geo.wx(X) * 100) / 100, Math.round(geo.wy(Y) * 100) / 100];
+      update();
+    });
+    // with the map focused, the arrow keys move the start by 0.05 (0.5 with Shift)
+    canvas.addEventListener("keydown", (ev) => {
+      const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[ev.key];
+      if (!move) return;
+      ev.preventDefault();
+      const d = ev.shiftKey ? 0.5 : 0.05;
+      state.start = state.start.map((v, k) => Math.round((v + d * move[k]) * 100) / 100);
       update();
     });
     if (window.ResizeObserver) {

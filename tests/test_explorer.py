@@ -227,6 +227,14 @@ def test_controls_change_the_paths(page):
     after_click = canvas_png(page)
     assert after_click != after_key, "clicking the map did not move the start"
 
+    page.focus(".ox-canvas")
+    page.keyboard.press("ArrowUp")  # the start by keyboard: 0.05 up
+    assert page.evaluate("window.optimiserExplorer.state.start") == [start[0], round(start[1] + 0.05, 2)]
+    assert float(page.locator("#ox-start-y").input_value()) == round(start[1] + 0.05, 2)
+    page.fill("#ox-start-x", "1.5")
+    page.press("#ox-start-x", "Enter")
+    assert page.evaluate("window.optimiserExplorer.state.start")[0] == 1.5
+
     page.uncheck("#ox-gd-on")
     assert len(page.locator(".ox-results li").all()) == 3
     page.check("#ox-land-bowl")
