@@ -21,8 +21,8 @@ export LESSONLIB_PROGRESS := 0
 
 help:
 	@echo "make book        execute every chapter, then render the book into _book/"
-	@echo "make test        unit tests of lessonlib + nbval over every chapter"
-	@echo "make render      render _book/ from the committed notebooks (no execution)"
+	@echo "make test        unit tests, Quarto's site checked (also in Chromium), nbval over every chapter"
+	@echo "make render      render _book/ with Quarto from the committed notebooks (no execution)"
 	@echo "make execute     re-run every chapter notebook in place"
 	@echo "make benchmarks  run the scripts in benchmarks/"
 	@echo "make env         create/update the virtual environment in $(VENV)"
@@ -41,11 +41,13 @@ $(STAMP): pyproject.toml
 
 execute: $(STAMP)
 	@echo "==> executing every chapter notebook in place"
-	$(BIN)/python -m lessonlib.book execute
+	$(BIN)/python tools/book.py execute
 
+# Quarto on PATH, else $(VENV)/bin/quarto; else ../shared/tools/quarto/install (the project's
+# machines) or `pip install quarto-cli` (needs internet) installs it; else a message says how.
 render: $(STAMP)
-	@echo "==> rendering the book into _book/"
-	$(BIN)/python -m lessonlib.book render
+	@echo "==> rendering the book with Quarto into _book/"
+	$(BIN)/python tools/book.py render
 
 book: execute render
 	@echo "==> done: open _book/index.html"

@@ -1,18 +1,22 @@
-"""The rendered website in a real browser: every page loads, with its figures, videos, links and folds.
+"""Quarto's site in a real browser: every page loads, with its figures, videos, links, folds, maths.
 
-The book is built from the committed notebooks without executing them (`lessonlib.book.render`:
-Quarto when it is on PATH, else the nbconvert fallback) into a temporary folder, served over HTTP on
-127.0.0.1 and opened in Chromium through Playwright. Per page (in `_quarto.yml`'s chapter order):
+The site Quarto renders from the committed notebooks (once per session, tests/conftest.py) is served
+over HTTP on 127.0.0.1 and opened in Chromium through Playwright. Per page (in `_quarto.yml` order):
 
-* it loads (HTTP 200, a title) and no request for a local file fails (external ones, e.g. MathJax on
-  a CDN, are aborted, since the tests run offline, and counted in the report);
-* every <img> has loaded and every <video> has decoded its first frame (so the browser plays our H.264);
+* it loads (HTTP 200, a title) and no request for a local file fails (other external requests are
+  aborted, since the tests run offline, and counted in the report);
+* every <img> has loaded and every <video> has decoded its first frame and reports a duration
+  (so the browser plays our H.264);
 * the home page links every chapter and each page links the next one;
 * folded code cells (`#| code-fold: true`) are closed <details> with the right <summary>;
-* a full-page screenshot goes to test-artifacts/browser/<page>.png, and a summary line to report.txt.
+* the maths is typeset: MathJax, which the pages load from a CDN, is served from npm's `mathjax@3`
+  package in node_modules/ (or $MATHJAX_DIR); every `span.math` holds an `mjx-container`, no raw TeX
+  is left in the text and MathJax reports no error;
+* a full-page screenshot goes to test-artifacts/browser/<page>.png, a summary line to report.txt.
 
-Needs Debian's `chromium` (apt install chromium) and `pip install playwright` (no `playwright install`:
-the system's Chromium is used). Without them the tests are skipped, or fail when $CI is set.
+Needs Debian's `chromium` (apt install chromium), `pip install playwright` (no `playwright install`:
+the system's Chromium is used) and `npm install --prefix . --no-save mathjax@3`. Without them the
+tests are skipped, or fail when $CI is set.
 """
 
 import os
@@ -27,39 +31,31 @@ import nbformat
 import pytest
 import yaml
 
-from lessonlib import book
+from support import CHAPTERS, PAGES, ROOT, cell_options, needs
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
 MEDIA_TIMEOUT_MS = 15_000  # per <video>/<img> on a page: local files, so only a broken one waits this long
 HOST = "127.0.0.1"
+MATHJAX = Path(os.environ.get("MATHJAX_DIR") or ROOT / "node_modules" / "mathjax")  # npm mathjax@3
+MATHJAX_CDN = "**/mathjax@3/**"  # where Quarto's pages load MathJax from (cdn.jsdelivr.net)
+GET_BROWSER = ("install Debian's `chromium` package (apt-get install chromium) and `pip install "
+               "playwright` (not `playwright install`: the system Chromium is used)")
 
-CHAPTERS = book.chapters(ROOT)  # the order of `book: chapters:` in _quarto.yml
-PAGES = [path.relative_to(ROOT).with_suffix(".html").as_posix() for path in CHAPTERS]
-STATS = {"pages": 0, "images": 0, "videos": 0, "external": 0}
-
-
-def needs(what: str) -> None:
-    """Skip the browser tests for lack of `what`, or fail when running in CI (which must run them)."""
-    message = (f"the browser tests need {what}: install Debian's `chromium` package (apt-get install chromium) "
-               "and `pip install playwright` (not `playwright install`: the system Chromium is used)")
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set, so the browser tests must run, but {message}", pytrace=False)
-    pytest.skip(message)
+STATS = {"pages": 0, "images": 0, "videos": 0, "maths": 0, "external": 0}
 
 
-# --- fixtures: built, served and launched once per module ---------------------------------------
+# --- fixtures: served and launched once per module ------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The book rendered from the committed notebooks (no execution) into a temporary folder."""
-    out = tmp_path_factory.mktemp("browser") / "site"
-    built = book.render(ROOT, out=str(out))  # an absolute `out` wins over `root / out`
-    assert (built / PAGES[0]).is_file(), f"rendering wrote no {PAGES[0]} into {built}"
-    return built
+def mathjax() -> Path:
+    """npm's mathjax@3 package, served in place of the CDN; skipped (under $CI failed) if missing."""
+    if not (MATHJAX / "es5" / "tex-chtml-full.js").is_file():
+        how = "npm install --prefix . --no-save mathjax@3 (.ci/run does)"
+        needs(f"MathJax 3 in {MATHJAX}", how)
+    return MATHJAX
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -92,10 +88,10 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        needs("the Python package `playwright`")
+        needs("the Python package `playwright`", GET_BROWSER)
     executable = shutil.which("chromium") or shutil.which("chromium-browser")  # Debian's name, then Ubuntu's
     if not executable:
-        needs("a `chromium` executable on PATH")
+        needs("a `chromium` executable on PATH", GET_BROWSER)
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     with sync_playwright() as playwright:
@@ -105,17 +101,6 @@ def browser():
 
 
 # --- what the notebooks lead us to expect --------------------------------------------------------
-
-
-def cell_options(source: str) -> dict:
-    """A code cell's Quarto options, its leading `#|` lines."""
-    lines = []
-    for line in source.splitlines():
-        if not line.startswith("#|"):
-            break
-        lines.append(line[2:].strip())
-    options = yaml.safe_load("\n".join(lines)) if lines else None
-    return options if isinstance(options, dict) else {}
 
 
 def folded_cells(chapter: Path) -> list[str | None]:
@@ -183,6 +168,23 @@ FOLDS_JS = """() => [...document.querySelectorAll('details')].map(d => {
   return {summary: summary ? summary.textContent.trim() : null, open: d.open};
 })"""
 
+# Pandoc writes maths as `<span class="math">\(...\)</span>` (or `\[...\]`); MathJax replaces the
+# TeX with an <mjx-container>. Raw TeX left in the text (outside code) or <mjx-merror> means failure.
+MATHS_JS = r"""async () => {
+  const spans = [...document.querySelectorAll('span.math')];
+  const result = {spans: spans.length, typeset: 0, errors: [], raw: [], loaded: !!window.MathJax};
+  if (!spans.length || !(window.MathJax && MathJax.startup)) return result;
+  await MathJax.startup.promise;
+  result.typeset = spans.filter(s => s.querySelector('mjx-container')).length;
+  result.errors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')]
+    .map(e => e.getAttribute('data-mjx-error') || e.textContent).slice(0, 5);
+  const text = (document.querySelector('main') || document.body).cloneNode(true);
+  text.querySelectorAll('pre, code, script, style, mjx-container').forEach(e => e.remove());
+  const tex = /.{0,30}(\\\(|\\\[|\$\$|\\begin\{).{0,30}/g;  // \( \[ $$ \begin{
+  result.raw = (text.textContent.match(tex) || []).slice(0, 5);
+  return result;
+}"""
+
 
 def normal(url: str) -> str:
     """`url` without its #fragment or ?query, with a folder meaning its index.html."""
@@ -197,8 +199,18 @@ def is_local(url: str) -> bool:
 # --- the tests ------------------------------------------------------------------------------------
 
 
+def serve_mathjax(route) -> None:
+    """Answer a request for the MathJax CDN from the local npm copy (these machines are offline)."""
+    rest = urlsplit(route.request.url).path.partition("/mathjax@3/")[2]
+    path = (MATHJAX / rest).resolve()
+    if MATHJAX.resolve() in path.parents and path.is_file():
+        route.fulfill(path=str(path))
+    else:
+        route.fulfill(status=404, body=f"{rest} is not in the local MathJax copy {MATHJAX}")
+
+
 @pytest.mark.parametrize("index", range(len(PAGES)), ids=PAGES)
-def test_page_in_browser(index, browser, base_url):
+def test_page_in_browser(index, browser, base_url, mathjax):
     name, chapter = PAGES[index], CHAPTERS[index]
     url = base_url + name
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -209,6 +221,8 @@ def test_page_in_browser(index, browser, base_url):
         route.abort()
 
     page.route(lambda u: not is_local(u) and urlsplit(u).scheme in ("http", "https"), abort_external)
+    page.route(MATHJAX_CDN, serve_mathjax)  # the later route wins
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     page.on("requestfailed", lambda r: is_local(r.url) and failed.append(f"{r.url}: {r.failure}"))
     page.on("response", lambda r: is_local(r.url) and r.status >= 400 and failed.append(f"{r.url}: HTTP {r.status}"))
     try:
@@ -255,6 +269,14 @@ def test_page_in_browser(index, browser, base_url):
             if None in expected and not any(d["summary"] == shown for d in folds):
                 problems.append(f"no <summary> reads {shown!r}")
 
+        maths = page.evaluate(MATHS_JS)
+        if maths["spans"] and not maths["loaded"]:
+            problems.append(f"{maths['spans']} maths elements but MathJax did not load")
+        elif maths["typeset"] != maths["spans"]:
+            problems.append(f"MathJax typeset {maths['typeset']} of {maths['spans']} maths spans")
+        problems += [f"MathJax error: {error}" for error in maths["errors"]]
+        problems += [f"raw TeX left in the page: {raw!r}" for raw in maths["raw"]]
+
         page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}.png"), full_page=True)
     finally:
         page.close()
@@ -263,12 +285,14 @@ def test_page_in_browser(index, browser, base_url):
     STATS["pages"] += 1
     STATS["images"] += len(images)
     STATS["videos"] += len(videos)
+    STATS["maths"] += maths["typeset"]
     STATS["external"] += len(external)
 
 
 def test_zz_browser_report(browser):
     """The summary line (pytest shows it with -rA or -s), also written to test-artifacts/browser/report.txt."""
-    line = (f"browser: {STATS['pages']} pages, {STATS['images']} images, {STATS['videos']} videos checked, "
+    line = (f"browser: {STATS['pages']} pages, {STATS['images']} images, {STATS['videos']} videos, "
+            f"{STATS['maths']} equations typeset checked; "
             f"{STATS['external']} external requests skipped")
     print(line)
     (ARTIFACTS / "report.txt").write_text(line + "\n", encoding="utf-8")

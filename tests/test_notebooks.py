@@ -1,4 +1,8 @@
-"""Static checks of the committed notebooks: executed, clean, and renderable by Quarto."""
+"""Static checks of the committed notebooks: executed, clean, and ready for Quarto.
+
+What Quarto makes of them (references, citations, numbering) is checked on its output, in
+tests/test_quarto_output.py.
+"""
 
 import json
 import re
@@ -6,12 +10,12 @@ import re
 import pytest
 import yaml
 
-from lessonlib.book import CROSSREF, equations_in, read_bibtex, references_in
-from lessonlib.book import chapters as book_chapters
+from support import cell_options
+from tools.book import chapters
 
 
 def notebooks(root):
-    return [p for p in book_chapters(root) if p.suffix == ".ipynb"]
+    return [p for p in chapters(root) if p.suffix == ".ipynb"]
 
 
 def cells(path, kind=None):
@@ -23,21 +27,9 @@ def source(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def options(cell):
+def options_of(cell):
     """A code cell's Quarto options: its leading `#|` lines as a dict."""
-    lines = source(cell).splitlines()
-    head = 0
-    while head < len(lines) and lines[head].startswith("#|"):
-        head += 1
-    return yaml.safe_load("\n".join(l[3:] for l in lines[:head])) or {}
-
-
-def prose(path):
-    """The Markdown a chapter shows: a notebook's markdown cells and figure captions, or a .qmd/.md file."""
-    if path.suffix != ".ipynb":
-        return [path.read_text()]
-    return [source(c) for c in cells(path, "markdown")] + [str(options(c)["fig-cap"]) for c in cells(path, "code")
-                                                           if "fig-cap" in options(c)]
+    return cell_options(source(cell))
 
 
 def test_every_code_cell_was_executed_top_to_bottom(root):
@@ -75,7 +67,10 @@ def test_cell_options_are_the_first_lines_and_valid_yaml(root):
             while head < len(lines) and lines[head].startswith("#|"):
                 head += 1
             assert not any(l.startswith("#|") for l in lines[head:]), f"{path.name}: '#|' option below code"
-            options = yaml.safe_load("\n".join(l[3:] for l in lines[:head])) or {}
+            try:
+                options = options_of(cell)
+            except yaml.YAMLError as err:
+                pytest.fail(f"{path.name}: cell options are not YAML: {err}", pytrace=False)
             assert isinstance(options, dict), f"{path.name}: bad cell options {lines[:head]}"
             if "label" in options:
                 assert options["label"].startswith("fig-") and "fig-cap" in options, f"{path.name}: {options}"
@@ -124,51 +119,14 @@ def test_chapter_files_are_named_by_topic(root):
         assert not re.match(r"^\d", path.name), f"{path.name}: name chapters by topic, not number"
 
 
-def test_citations_and_references_bib_match(root):
-    # every [@key] / @key of the book has an entry, and every entry is cited: no dead references
-    bib = read_bibtex(root / yaml.safe_load((root / "_quarto.yml").read_text())["bibliography"])
-    cited = {}
-    for path in book_chapters(root):
-        for text in prose(path):
-            for key in references_in(text):
-                if not CROSSREF.match(key):
-                    cited.setdefault(key, path.name)
-    unknown = {key: where for key, where in cited.items() if key not in bib}
-    assert not unknown, f"cited but not in references.bib: {unknown}"
-    dead = sorted(set(bib) - set(cited))
-    assert not dead, f"entries of references.bib that no chapter cites (cite them or remove them): {dead}"
-
-
 def test_every_figure_has_a_label_a_caption_and_alt_text(root):
     for path in notebooks(root):
         for cell in cells(path, "code"):
             if not any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
                 continue
-            opts = options(cell)
+            opts = options_of(cell)
             where = f"{path.name}: {source(cell)[:80]!r}"
             assert str(opts.get("label", "")).startswith("fig-"), f"{where}: add `#| label: fig-...`"
             assert opts.get("fig-cap"), f"{where}: add `#| fig-cap:`"
             assert opts.get("fig-alt"), f"{where}: add `#| fig-alt:`, what the picture shows, for screen readers"
             assert opts["fig-alt"] != opts["fig-cap"], f"{where}: the alt text should describe, not repeat the caption"
-
-
-def test_figure_references_name_figures_of_the_same_chapter_and_every_figure_is_referenced(root):
-    for path in notebooks(root):
-        labels = {options(c).get("label") for c in cells(path, "code")}
-        figures = {label for label in labels if str(label).startswith("fig-")}
-        referenced = {key for text in prose(path) for key in references_in(text) if key.startswith("fig-")}
-        assert referenced <= figures, f"{path.name}: @fig- references to no figure of this chapter: {sorted(referenced - figures)}"
-        assert figures <= referenced, f"{path.name}: figures the text never refers to (write @label): {sorted(figures - referenced)}"
-
-
-def test_equation_references_name_equations_of_the_same_chapter_and_every_equation_is_referenced(root):
-    # `$$ ... $$ {#eq-label}` numbers an equation; `@eq-label` refers to it ("Equation 3.1")
-    every = []
-    for path in notebooks(root):
-        labels = [label for cell in cells(path, "markdown") for label in equations_in(source(cell))]
-        referenced = {key for text in prose(path) for key in references_in(text) if key.startswith("eq-")}
-        assert referenced <= set(labels), f"{path.name}: @eq- references to no equation of this chapter: {sorted(referenced - set(labels))}"
-        assert set(labels) <= referenced, f"{path.name}: equations the text never refers to (write @label): {sorted(set(labels) - referenced)}"
-        every += labels
-    assert every, "no labelled equations in the book: label the key ones, `$$ ... $$ {#eq-name}`"
-    assert len(every) == len(set(every)), f"equation labels must be unique in the book: {sorted(every)}"

@@ -1,0 +1,168 @@
+"""The book as Quarto renders it (once per session, tests/conftest.py): a clean render, every
+cross-reference resolved, figures with alt text and captions, the sidebar in `_quarto.yml` order, an
+unnumbered preface then chapters 1 to n, every citation on the references page, the videos."""
+
+import json
+import posixpath
+import re
+from functools import cache
+
+import pytest
+from bs4 import BeautifulSoup
+
+from support import CHAPTERS, PAGES, ROOT, cell_options
+
+UNNUMBERED = {PAGES[0], "references.html"}  # the preface and the references; the rest are 1, 2..
+NUMBERS = {page: number for number, page in enumerate([p for p in PAGES if p not in UNNUMBERED], 1)}
+BIB_ENTRY = re.compile(r"^\s*@(\w+)\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)  # `@article{key,`
+
+
+@cache
+def soup(site, page: str) -> BeautifulSoup:
+    """The rendered page, parsed, without its scripts and styles."""
+    parsed = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+    for element in parsed(["script", "style"]):
+        element.decompose()
+    return parsed
+
+
+def target(page: str, href: str) -> str:
+    """The site-relative file a link on `page` points at (no #fragment)."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), href.split("#")[0]))
+
+
+def number_in(text: str) -> str | None:
+    """The chapter number a title starts with ("2\u00a0 The mathematics of Adam"), else None."""
+    match = re.match(r"\s*(\d+)\s", text)
+    return match.group(1) if match else None
+
+
+def expected_number(page: str, count: int) -> str:
+    """Figure or equation `count` of `page` as Quarto should number it: "2.3", or "3" unnumbered."""
+    return f"{NUMBERS[page]}.{count}" if page in NUMBERS else str(count)
+
+
+def test_render_exits_0_without_warnings(rendering):
+    assert rendering.returncode == 0, f"quarto render failed:\n{rendering.output}"
+    warnings = [line for line in rendering.output.splitlines() if "WARN" in line]
+    assert not warnings, "quarto render warned:\n" + "\n".join(warnings)
+    missing = [page for page in PAGES if not (rendering.site / page).is_file()]
+    assert not missing, f"quarto render wrote no {missing}"
+    print(f"quarto render (Quarto {rendering.version}): {len(PAGES)} pages in "
+          f"{rendering.seconds:.1f} s")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_cross_reference_resolves_to_its_own_page(site, page):
+    html = soup(site, page)
+    unresolved = [span.get_text() for span in html.select(".quarto-unresolved-ref")]
+    assert not unresolved and "?@" not in html.get_text(), f"{page}: unresolved {unresolved}"
+    links = {a["href"] for a in html.select("a.quarto-xref") if re.search(r"#(fig|eq)-", a["href"])}
+    labelled = {"#" + element["id"] for element in html.select("div.quarto-float[id^=fig-], "
+                                                               "span[id^=eq-]")}
+    assert links <= labelled, f"{page}: references to no figure or equation of this page: " \
+                              f"{sorted(links - labelled)}"
+    assert labelled <= links, f"{page}: figures or equations the text never refers to (write " \
+                              f"@label): {sorted(labelled - links)}"
+
+
+def test_equation_labels_are_unique_across_the_book(site):
+    labels = [span["id"] for page in PAGES for span in soup(site, page).select("span[id^=eq-]")]
+    assert labels, "no labelled equations in the book: label the key ones, `$$ ... $$ {#eq-name}`"
+    assert len(labels) == len(set(labels)), f"equation labels used twice: {sorted(labels)}"
+
+
+@pytest.mark.parametrize("index", range(len(PAGES)), ids=PAGES)
+def test_every_figure_has_alt_text_and_a_caption(site, index):
+    page, chapter = PAGES[index], CHAPTERS[index]
+    html = soup(site, page)
+    no_alt = [img.get("src") for img in html.select("main img") if not img.get("alt", "").strip()]
+    assert not no_alt, f"{page}: images without alt text: {no_alt}"
+    figures = html.select("figure.quarto-float-fig")
+    for figure in figures:
+        caption = figure.find("figcaption")
+        assert caption and re.match(r"\s*Figure\s\S+: \S", caption.get_text()), \
+            f"{page}: a figure without a numbered caption: {figure.get_text()[:80]!r}"
+        assert figure.find("img"), f"{page}: a figure without an image: {caption.get_text()!r}"
+    if chapter.suffix == ".ipynb":
+        cells = json.loads(chapter.read_text(encoding="utf-8"))["cells"]
+        labels = [cell_options("".join(cell["source"])).get("label") for cell in cells
+                  if cell["cell_type"] == "code"]
+        wanted = sum(str(label).startswith("fig-") for label in labels)
+        assert len(figures) == wanted, f"{page}: {len(figures)} figures, {wanted} labelled cells"
+
+
+def test_sidebar_lists_every_chapter_in_order(site):
+    for page in PAGES:
+        sidebar = soup(site, page).select("#quarto-sidebar a.sidebar-link")
+        links = [target(page, a["href"]) for a in sidebar]
+        assert links == PAGES, f"{page}: the sidebar lists {links}, _quarto.yml {PAGES}"
+
+
+def test_sidebar_numbers_the_chapters_after_an_unnumbered_preface(site):
+    # a notebook's `# Preface {.unnumbered}` alone is not enough for Quarto (quarto-cli#8526): the
+    # comment line above it in index.ipynb is what keeps the preface unnumbered
+    for a in soup(site, PAGES[0]).select("#quarto-sidebar a.sidebar-link"):
+        page, number = target(PAGES[0], a["href"]), a.select_one(".chapter-number")
+        shown = number.get_text() if number else None
+        wanted = str(NUMBERS[page]) if page in NUMBERS else None
+        assert shown == wanted, f"the sidebar numbers {page} {shown}, expected {wanted}"
+
+
+def test_home_page_list_numbers_the_chapters_as_the_book_does(site):
+    lists = [ol for ol in soup(site, PAGES[0]).select("main ol")
+             if any(target(PAGES[0], a["href"]) in NUMBERS for a in ol.select("a[href]"))]
+    assert len(lists) == 1, f"the home page has {len(lists)} numbered lists of chapters, expected 1"
+    items = lists[0].find_all("li", recursive=False)
+    assert len(items) == len(NUMBERS), f"the home page lists {len(items)} chapters"
+    for position, item in enumerate(items, 1):
+        page = target(PAGES[0], item.find("a", href=True)["href"])
+        assert NUMBERS.get(page) == position, \
+            f"the home page lists {page} as chapter {position}, the book as {NUMBERS.get(page)}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_title_figures_and_equations_carry_the_chapter_number(site, page):
+    html = soup(site, page)
+    wanted = str(NUMBERS[page]) if page in NUMBERS else None
+    assert number_in(html.title.get_text()) == wanted, f"{page}: <title> {html.title.get_text()!r}"
+    heading = html.select_one("h1.title .chapter-number")
+    assert (heading.get_text() if heading else None) == wanted, f"{page}: heading {heading}"
+    captions = [re.match(r"\s*(?:Figure\s([\d.]+))?", figcaption.get_text()).group(1)
+                for figcaption in html.select("figure.quarto-float-fig > figcaption")]
+    assert captions == [expected_number(page, k) for k in range(1, len(captions) + 1)], captions
+    tags = [re.search(r"\\tag\{([^}]*)\}", maths.get_text()).group(1)
+            for maths in html.select("span[id^=eq-] span.math.display")]
+    assert tags == [expected_number(page, k) for k in range(1, len(tags) + 1)], tags
+
+
+def test_every_cited_work_is_on_the_references_page(site):
+    cited = {}
+    for page in PAGES:
+        for a in soup(site, page).select("a[role=doc-biblioref]"):
+            assert target(page, a["href"]) == "references.html", f"{page}: cites {a['href']}"
+            cited.setdefault(a["href"].partition("#ref-")[2], page)
+    listed = {entry["id"].removeprefix("ref-") for entry in
+              soup(site, "references.html").select("div.csl-entry[id^=ref-]")}
+    assert cited, "no citation links in the book"
+    unknown = {key: page for key, page in cited.items() if key not in listed}
+    assert not unknown, f"cited but not on the references page: {unknown}"
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    works = {key for kind, key in BIB_ENTRY.findall(bib)
+             if kind.lower() not in ("comment", "string", "preamble")}
+    assert listed == works, f"works of references.bib never cited: {sorted(works - listed)}, " \
+                            f"listed but not in references.bib: {sorted(listed - works)}"
+
+
+def test_chapter_videos_are_in_the_site_and_shown_by_the_pages(site):
+    committed = sorted((ROOT / "chapters" / "media").glob("*.mp4"))
+    assert committed, "no videos in chapters/media"
+    shown = {target(page, source["src"]) for page in PAGES
+             for source in soup(site, page).select("video source[src]")}
+    for video in committed:
+        name = video.relative_to(ROOT).as_posix()
+        copied = site / name
+        assert copied.is_file() and copied.stat().st_size == video.stat().st_size, \
+            f"{name} is not in the rendered site (`project: resources:` in _quarto.yml)"
+        assert name in shown, f"no page shows {name}"
+    assert all((site / name).is_file() for name in shown), f"pages show missing videos: {shown}"
