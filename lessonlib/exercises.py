@@ -176,3 +176,26 @@ def check_saddle_escape(answer, lr=0.05, y0=1e-6):
         hint = ("the y part of the gradient is -2y, so a step sets y to y + 2 lr y = (1 + 2 lr) y. "
                 "Solve (1 + 2 lr)^n > 1 / y0 for the smallest whole n.")
     return _report(False, name, "", hint)
+
+
+def check_stable_lr(answer, point=(0.5, 0.25)):
+    """Exercise (Adam on the Rosenbrock function): the largest lr at which gradient descent is stable near `point`."""
+    name = "largest stable learning rate"
+    answer = _number(answer, name, "set lr_limit to a number.", "give a learning rate, e.g. 0.001.")
+    if answer is None:
+        return False
+    p = torch.tensor(point, dtype=torch.float64)
+    lam_min, lam_max = torch.linalg.eigvalsh(torch.autograd.functional.hessian(
+        lambda q: rosenbrock(q[0], q[1]), p)).tolist()
+    if math.isclose(answer, 2 / lam_max, rel_tol=0.02):
+        return _report(True, name, f"lambda_max = {lam_max:.1f} at {point}, so lr < 2 / lambda_max = "
+                       f"{2 / lam_max:.4g}: the steepest direction sets the limit.", "")
+    at_minimum = 2 / torch.linalg.eigvalsh(torch.autograd.functional.hessian(
+        lambda q: rosenbrock(q[0], q[1]), torch.tensor([1.0, 1.0], dtype=torch.float64)))[-1].item()
+    hints = {at_minimum: f"that is the limit at the minimum (1, 1); compute the Hessian at {point}.",
+             1 / lam_max: "that is 1 / lambda_max, the one-step rate; divergence starts at twice it.",
+             2 / lam_min: "that uses the smallest eigenvalue; the steepest direction, the largest one, sets the limit."}
+    hint = next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=0.02)),
+                f"take the Hessian of f at {point} (torch.autograd.functional.hessian), its largest "
+                "eigenvalue lambda_max, and use the rule lr < 2 / lambda_max.")
+    return _report(False, name, "", hint)

@@ -96,3 +96,18 @@ def test_saddle_escape(capsys):
     assert "smallest whole n" in capsys.readouterr().out
     assert not exercises.check_saddle_escape(None)
     assert "no answer given" in capsys.readouterr().out
+
+
+def test_stable_lr(capsys):
+    assert exercises.check_stable_lr(2 / 401.0025)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_stable_lr(2 / 1001.6)  # the limit at the minimum
+    assert "at the minimum" in capsys.readouterr().out
+    assert not exercises.check_stable_lr(1 / 401.0025)
+    assert "one-step" in capsys.readouterr().out
+    assert not exercises.check_stable_lr(2 / 0.9975)  # the smallest eigenvalue
+    assert "smallest eigenvalue" in capsys.readouterr().out
+    assert not exercises.check_stable_lr(0.1)
+    assert "lr < 2 / lambda_max" in capsys.readouterr().out
+    assert not exercises.check_stable_lr(None)
+    assert "no answer given" in capsys.readouterr().out
