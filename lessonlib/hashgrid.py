@@ -1,0 +1,153 @@
+"""A painter for the full-size portrait: a multiresolution hash grid and a small MLP (Müller et al. 2022)."""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .images import psnr
+
+PRIME = 2654435761  # Instant-NGP's hash: (x * 1) XOR (y * PRIME), modulo the table size
+
+
+def level_resolutions(levels, base_resolution, max_resolution) -> list:
+    """Cells per side of each level, growing geometrically from base to max (hash-grid chapter)."""
+    if levels == 1:
+        return [base_resolution]
+    growth = math.exp((math.log(max_resolution) - math.log(base_resolution)) / (levels - 1))
+    return [int(math.floor(base_resolution * growth**level)) for level in range(levels)]
+
+
+class HashGrid(nn.Module):
+    """Learned feature tables at several resolutions, read by bilinear interpolation (hash-grid chapter).
+
+    A level whose (N + 1)^2 grid vertices fit in the table is stored densely; a finer level
+    hashes its vertices into `table_size` rows, so several vertices share (collide in) one row.
+    """
+
+    def __init__(self, levels=12, features=2, log2_table_size=15, base_resolution=16,
+                 max_resolution=1024, init_scale=1e-4):
+        super().__init__()
+        for name, value in [("levels", levels), ("features", features),
+                            ("log2_table_size", log2_table_size), ("base_resolution", base_resolution),
+                            ("max_resolution", max_resolution)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        if max_resolution < base_resolution:
+            raise ValueError(f"max_resolution ({max_resolution}) must be >= base_resolution ({base_resolution})")
+        self.table_size = 2**log2_table_size
+        self.features = features
+        self.resolutions = level_resolutions(levels, base_resolution, max_resolution)
+        self.dense = [(n + 1) ** 2 <= self.table_size for n in self.resolutions]
+        self.tables = nn.ParameterList()
+        for n, dense in zip(self.resolutions, self.dense):
+            shape = (1, features, n + 1, n + 1) if dense else (self.table_size, features)
+            self.tables.append(nn.Parameter(torch.empty(shape).uniform_(-init_scale, init_scale)))
+
+    @property
+    def out_features(self) -> int:
+        return self.features * len(self.resolutions)
+
+    def forward(self, coords):
+        """(B, 2) coordinates in [-1, 1] -> (B, levels * features) interpolated features."""
+        return torch.cat([self._dense(t, coords) if dense else self._hashed(t, n, coords)
+                          for t, n, dense in zip(self.tables, self.resolutions, self.dense)], dim=1)
+
+    @staticmethod
+    def _dense(table, coords):
+        # align_corners=True: -1 and +1 land exactly on the first and last vertex
+        grid = coords.view(1, -1, 1, 2)
+        out = F.grid_sample(table, grid, mode="bilinear", align_corners=True)  # (1, F, B, 1)
+        return out[0, :, :, 0].t()
+
+    def _hashed(self, table, n, coords):
+        position = (coords + 1) * (n / 2)  # [0, n] in grid units
+        corner = position.floor().clamp(0, n - 1)
+        weight = position - corner  # (B, 2) in [0, 1]
+        ix, iy = corner.long().unbind(1)
+        wx, wy = weight.unbind(1)
+        out = 0
+        for dx, dy, w in [(0, 0, (1 - wx) * (1 - wy)), (1, 0, wx * (1 - wy)),
+                          (0, 1, (1 - wx) * wy), (1, 1, wx * wy)]:
+            index = ((ix + dx) ^ ((iy + dy) * PRIME)) % self.table_size
+            out = out + w[:, None] * table.index_select(0, index)
+        return out
+
+
+class HashGridPainter(nn.Module):
+    """Hash-grid features, then a small ReLU MLP to RGB (hash-grid chapter)."""
+
+    def __init__(self, hidden_features=64, hidden_layers=2, **grid_settings):
+        super().__init__()
+        self.grid = HashGrid(**grid_settings)
+        layers, width = [], self.grid.out_features
+        for _ in range(hidden_layers):
+            layers += [nn.Linear(width, hidden_features), nn.ReLU()]
+            width = hidden_features
+        layers.append(nn.Linear(width, 3))
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, coords):
+        return self.mlp(self.grid(coords))
+
+
+@dataclass
+class BatchFitResult:
+    """What `fit_batches` returns: the model and the full-image PSNR at each evaluation (hash-grid chapter)."""
+
+    model: nn.Module
+    steps: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)  # training time only, evaluation excluded
+    psnr: list = field(default_factory=list)  # of the whole image, in dB
+    batch_loss: list = field(default_factory=list)  # the minibatch MSE of every step
+
+    def first_seconds_at(self, db):
+        """Training seconds until the full-image PSNR first reached `db`, or None."""
+        return next((s for s, p in zip(self.seconds, self.psnr) if p >= db), None)
+
+    def __repr__(self) -> str:
+        return (f"BatchFitResult({type(self.model).__name__}, {self.steps[-1]} steps in "
+                f"{self.seconds[-1]:.1f} s of training, best PSNR {max(self.psnr):.1f} dB)")
+
+
+@torch.no_grad()
+def full_image_psnr(model, coords, targets, chunk=131_072) -> float:
+    """PSNR of the model's prediction of every pixel, in chunks (hash-grid chapter)."""
+    total = 0.0
+    for start in range(0, len(coords), chunk):
+        part = model(coords[start:start + chunk]) - targets[start:start + chunk]
+        total += float((part**2).sum())
+    return psnr(total / targets.numel())
+
+
+def fit_batches(model, coords, targets, *, optimiser, batch_size=32_768, seconds=None, steps=None,
+                eval_every=50, target_db=None, generator=None) -> BatchFitResult:
+    """Train on random pixel batches for `seconds` of training or `steps` steps (hash-grid chapter).
+
+    Stops early once the full-image PSNR reaches `target_db`. Evaluation time is not counted.
+    """
+    if (seconds is None) == (steps is None):
+        raise ValueError("give exactly one of seconds= or steps=")
+    result = BatchFitResult(model=model)
+    trained, step = 0.0, 0
+    n = len(coords)
+    while True:
+        if step % eval_every == 0:
+            result.steps.append(step)
+            result.seconds.append(trained)
+            result.psnr.append(full_image_psnr(model, coords, targets))
+            done = (steps is not None and step >= steps) or (seconds is not None and trained >= seconds)
+            if done or (target_db is not None and result.psnr[-1] >= target_db):
+                return result
+        start = time.perf_counter()
+        index = torch.randint(0, n, (batch_size,), generator=generator)
+        optimiser.zero_grad(set_to_none=True)
+        loss = torch.mean((model(coords[index]) - targets[index]) ** 2)
+        loss.backward()
+        optimiser.step()
+        trained += time.perf_counter() - start
+        result.batch_loss.append(loss.item())
+        step += 1

@@ -1,0 +1,87 @@
+"""The hash grid: level sizes, exact interpolation at grid points, sparse gradients, repeatability."""
+
+import pytest
+import torch
+
+from lessonlib.hashgrid import PRIME, HashGrid, HashGridPainter, fit_batches, level_resolutions
+
+
+def small_grid(**settings):
+    torch.manual_seed(0)
+    return HashGrid(**{"levels": 4, "features": 2, "log2_table_size": 8, "base_resolution": 4,
+                       "max_resolution": 32, "init_scale": 1.0, **settings})
+
+
+def test_resolutions_grow_geometrically_from_base_to_max():
+    assert level_resolutions(5, 16, 256) == [16, 32, 64, 128, 256]
+    assert level_resolutions(1, 16, 256) == [16]
+
+
+def test_coarse_levels_are_dense_and_fine_levels_hashed():
+    grid = small_grid()  # 256 rows: (n + 1)^2 <= 256 for n <= 15
+    assert grid.resolutions == [4, 8, 16, 32]
+    assert grid.dense == [True, True, False, False]
+    assert grid.tables[0].shape == (1, 2, 5, 5) and grid.tables[3].shape == (256, 2)
+
+
+def test_output_has_levels_times_features_columns():
+    grid = small_grid()
+    assert grid(torch.rand(10, 2) * 2 - 1).shape == (10, grid.out_features) == (10, 8)
+    assert HashGridPainter(levels=4, log2_table_size=8, base_resolution=4,
+                           max_resolution=32)(torch.zeros(7, 2)).shape == (7, 3)
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_interpolation_is_exact_at_the_grid_points(level):
+    grid = small_grid()
+    n = grid.resolutions[level]
+    i, j = torch.meshgrid(torch.arange(n + 1), torch.arange(n + 1), indexing="xy")
+    ix, iy = i.reshape(-1), j.reshape(-1)
+    coords = torch.stack([ix, iy], 1).double().mul(2 / n).sub(1).float()
+    got = grid(coords)[:, 2 * level:2 * level + 2]
+    table = grid.tables[level].detach()
+    if grid.dense[level]:
+        want = table[0, :, iy, ix].t()  # grid_sample: x indexes columns, y rows
+    else:
+        want = table[(ix ^ (iy * PRIME)) % grid.table_size]
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+
+
+def test_interpolation_is_bilinear_between_grid_points():
+    grid = small_grid()
+    n = grid.resolutions[0]
+    a, b = torch.tensor([[-1.0, -1.0]]), torch.tensor([[-1.0 + 2 / n, -1.0]])
+    middle = grid((a + b) / 2)[:, :2]
+    torch.testing.assert_close(middle, (grid(a)[:, :2] + grid(b)[:, :2]) / 2, atol=1e-6, rtol=0)
+
+
+def test_gradients_reach_only_the_entries_under_the_batch():
+    grid = small_grid()
+    grid(torch.tensor([[0.1234, -0.4321]])).sum().backward()
+    for table, dense in zip(grid.tables, grid.dense):
+        # a dense table is (1, F, n + 1, n + 1), a hashed one (T, F): count the entries touched
+        touched = (table.grad[0] != 0).any(0) if dense else (table.grad != 0).any(1)
+        assert 1 <= int(touched.sum()) <= 4  # one cell's four corners (fewer if hashes collide)
+
+
+def test_same_seed_same_training():
+    def run():
+        torch.manual_seed(1)
+        model = HashGridPainter(levels=3, log2_table_size=6, base_resolution=2, max_resolution=8)
+        coords, colours = torch.rand(64, 2) * 2 - 1, torch.rand(64, 3)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        return fit_batches(model, coords, colours, optimiser=opt, batch_size=16, steps=20,
+                           eval_every=10, generator=torch.Generator().manual_seed(2))
+    first, second = run(), run()
+    assert first.psnr == second.psnr and first.batch_loss == second.batch_loss
+    assert first.steps == [0, 10, 20] and first.psnr[-1] > first.psnr[0]
+
+
+def test_bad_sizes_are_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match="levels must be a whole number"):
+        HashGrid(levels=0)
+    with pytest.raises(ValueError, match="max_resolution"):
+        HashGrid(base_resolution=64, max_resolution=32)
+    with pytest.raises(ValueError, match="exactly one of seconds= or steps="):
+        fit_batches(HashGridPainter(levels=1), torch.zeros(4, 2), torch.zeros(4, 3),
+                    optimiser=None)
