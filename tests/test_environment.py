@@ -36,7 +36,8 @@ def test_every_file_promises_the_same_python(root):
     wanted = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
     assert wanted == ">=3.11", wanted
     major, minor = wanted[2:].split(".")
-    assert f"Python {major}.{minor} or newer" in (root / "README.md").read_text()
+    for page in ("README.md", "index.ipynb"):  # the README and the book's preface
+        assert f"Python {major}.{minor} or newer" in (root / page).read_text(), page
     assert f"sys.version_info >= ({major}, {minor})" in (root / "Makefile").read_text()
     env = yaml.safe_load((root / "environment.yml").read_text())
     assert f"python>={major}.{minor}" in env["dependencies"]
