@@ -13,6 +13,8 @@ from .video import VideoWriter
 
 XLIM, YLIM = (-2.0, 2.0), (-1.0, 3.0)
 ELEV, AZIM = 50, -100
+# the colours of the paths, in order: figures of several paths use them too, so film and figure agree
+PATH_COLORS = ["tab:red", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "black"]
 
 
 def frame_schedule(n_points, n_frames=240, power=2.0):
@@ -71,10 +73,9 @@ def rosenbrock_scene(trajectories, *, labels=None, fig=None, figsize=(11.2, 4.8)
     draw_contour(axc)
 
     labels = labels or [None] * len(trajectories)
-    colors = ["tab:red", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "black"]
     artists = []
     for k, label in enumerate(labels):
-        c = colors[k % len(colors)]
+        c = PATH_COLORS[k % len(PATH_COLORS)]
         item = {}
         if surface:
             (item["path3"],) = ax3.plot([], [], [], color=c, linewidth=1.6, zorder=10)
@@ -82,7 +83,8 @@ def rosenbrock_scene(trajectories, *, labels=None, fig=None, figsize=(11.2, 4.8)
         (item["path"],) = axc.plot([], [], color=c, linewidth=1.4, label=label)
         (item["point"],) = axc.plot([], [], marker="o", color=c, markersize=6)
         artists.append(item)
-    axc.legend(loc="upper left", fontsize=8)
+    # beside the map, not on it: a legend inside would hide part of some path
+    axc.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8)
     return fig, artists
 
 

@@ -1,12 +1,13 @@
 """Run any torch optimiser on a 2-D function and keep the whole path."""
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from .functions import rosenbrock
+from .functions import rosenbrock, rosenbrock_grad
 
 
 @dataclass
@@ -120,12 +121,37 @@ def _rank(traj):
     return (0, traj.iterations, traj.f[-1]) if traj.converged else (1, math.inf, traj.f[-1])
 
 
-def sweep(optimiser, lrs, *, start=(-0.8, 2.0), tol=1e-4, max_iter=6000, **settings) -> Sweep:
-    """Run `optimiser` at each lr; the best is the fastest to f < tol, else the lowest final f; diverged runs never win (Rosenbrock chapter)."""
+def sweep(optimiser, lrs, *, start=(-0.8, 2.0), tol=1e-4, max_iter=6000, progress=None, **settings) -> Sweep:
+    """Run `optimiser` at each lr; the best is the fastest to f < tol, else the lowest final f; diverged runs never win (Rosenbrock chapter).
+
+    `progress=None` shows a bar over the learning rates unless $LESSONLIB_PROGRESS is 0 (as in
+    `make book` and `make test`).
+    """
     lrs = [float(lr) for lr in lrs]
     if not lrs:
         raise ValueError("lrs is empty: give at least one learning rate to try")
-    runs = {lr: run_trajectory(optimiser, start=start, tol=tol, max_iter=max_iter, lr=lr, **settings) for lr in lrs}
+    if progress is None:
+        progress = os.environ.get("LESSONLIB_PROGRESS", "1") != "0"
+    name = resolve_optimiser(optimiser).__name__
+    if progress:
+        from tqdm.auto import tqdm
+
+        lrs_shown = tqdm(lrs, desc=name, unit="lr", leave=False)
+    else:
+        lrs_shown = lrs
+    runs = {lr: run_trajectory(optimiser, start=start, tol=tol, max_iter=max_iter, lr=lr, **settings) for lr in lrs_shown}
     usable = [lr for lr, t in runs.items() if not t.diverged]
     best = min(usable, key=lambda lr: _rank(runs[lr])) if usable else None
-    return Sweep(optimiser=resolve_optimiser(optimiser).__name__, runs=runs, best_lr=best)
+    return Sweep(optimiser=name, runs=runs, best_lr=best)
+
+
+def adam_moments(traj, betas=(0.9, 0.999), grad=rosenbrock_grad):
+    """Adam's g_t, m_t and v_t (t = 1..n, rows 0..n-1) along a path, from the gradients at its positions (Rosenbrock chapter)."""
+    beta1, beta2 = betas
+    g = np.column_stack(grad(traj.x[:-1], traj.y[:-1])).astype(float)
+    m, v = np.zeros_like(g), np.zeros_like(g)
+    m_prev, v_prev = np.zeros(2), np.zeros(2)
+    for t in range(len(g)):
+        m[t] = m_prev = beta1 * m_prev + (1 - beta1) * g[t]
+        v[t] = v_prev = beta2 * v_prev + (1 - beta2) * g[t] ** 2
+    return g, m, v

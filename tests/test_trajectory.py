@@ -114,3 +114,30 @@ def test_sweep_with_every_run_diverging_has_no_best():
     assert result.best_lr is None and result.best is None and result.diverged == [0.1, 1.0]
     with pytest.raises(ValueError, match="lrs is empty"):
         sweep("SGD", [])
+
+
+def test_adam_moments_match_torch_adams_state():
+    from lessonlib.trajectory import adam_moments
+
+    p = torch.tensor([-0.8, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.01, betas=(0.9, 0.99))
+    for _ in range(200):
+        opt.zero_grad()
+        rosenbrock(p[0], p[1]).backward()
+        opt.step()
+    traj = run_trajectory("Adam", lr=0.01, betas=(0.9, 0.99), max_iter=200)
+    g, m, v = adam_moments(traj, betas=(0.9, 0.99))
+    assert g.shape == m.shape == v.shape == (200, 2)
+    state = opt.state[p]
+    np.testing.assert_allclose(m[-1], state["exp_avg"].numpy(), rtol=1e-9)
+    np.testing.assert_allclose(v[-1], state["exp_avg_sq"].numpy(), rtol=1e-9)
+
+
+def test_sweep_progress_bar_only_when_asked(capsys, monkeypatch):
+    from lessonlib.trajectory import sweep
+
+    monkeypatch.setenv("LESSONLIB_PROGRESS", "0")
+    sweep("SGD", [1e-3], max_iter=5)
+    assert capsys.readouterr().err == ""
+    sweep("SGD", [1e-3], max_iter=5, progress=True)
+    assert "SGD" in capsys.readouterr().err

@@ -67,9 +67,10 @@ def test_animation_frames_show_the_path_growing(tmp_path, short_path):
     reader = imageio_ffmpeg.read_frames(str(out["path"]))
     meta = next(reader)
     w, h = meta["size"]
-    frames = [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
-    red = [np.sum((f[..., 0] > 180) & (f[..., 1] < 90) & (f[..., 2] < 90)) for f in frames]
-    assert red[-1] > red[0]  # more of the (red) path is drawn at the end than at the start
+    frames = [np.frombuffer(f, np.uint8).reshape(h, w, 3).astype(int) for f in reader]
+    # reddish pixels, the anti-aliased edges of the thin path included
+    red = [np.sum((f[..., 0] - f[..., 1] > 60) & (f[..., 0] - f[..., 2] > 60)) for f in frames]
+    assert red[-1] > red[0] + 5  # more of the (red) path is drawn at the end than at the start
 
 
 def test_static_path_figure_has_both_views(short_path):
@@ -90,3 +91,16 @@ def test_hold_repeats_the_last_frame(tmp_path):
         path = writer.close()
     assert writer.frames == 2 + 5
     assert probe_mp4(path)["frames"] == 7
+
+
+def test_legend_beside_the_map_and_paths_in_the_shared_colours(short_path):
+    from matplotlib.colors import same_color
+
+    from lessonlib.animate import PATH_COLORS, rosenbrock_scene
+
+    fig, artists = rosenbrock_scene([short_path, short_path], labels=["a", "b"], surface=False)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+    assert [same_color(a["path"].get_color(), c) for a, c in zip(artists, PATH_COLORS)] == [True, True]
