@@ -289,6 +289,48 @@ def test_page_in_browser(index, browser, base_url, mathjax):
     STATS["external"] += len(external)
 
 
+EXPLORER_JS = """() => {
+  const root = document.getElementById('optimiser-explorer');
+  const canvas = root && root.querySelector('canvas');
+  const api = window.optimiserExplorer;
+  const adam = api && api.run({optimiser: 'Adam', lr: 0.01});
+  return {ready: !!(root && root.dataset.ready), canvas: canvas ? canvas.clientWidth : 0,
+          results: root ? [...root.querySelectorAll('.ox-results li')].map(li => li.textContent) : [],
+          controls: root ? root.querySelectorAll('input, select, button').length : 0,
+          labelled: root ? [...root.querySelectorAll('input, select')].every(
+            c => c.labels && c.labels.length > 0) : false,
+          adam: adam && {converged: adam.converged, iterations: adam.iterations, last: adam.xy.at(-1)}};
+}"""
+
+
+def test_explorer_on_the_rosenbrock_page(browser, base_url, site):
+    """The interactive explorer of the rendered Rosenbrock chapter starts, draws and agrees with it."""
+    from lessonlib.trajectory import run_trajectory
+
+    name = next(p for p in PAGES if p.endswith("rosenbrock.html"))
+    assert (site / "explorer" / "explorer.js").is_file(), "Quarto did not copy explorer/ (resources)"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route(lambda u: not is_local(u) and urlsplit(u).scheme in ("http", "https"),
+               lambda route: route.abort())
+    try:
+        page.goto(base_url + name, wait_until="load")
+        found = page.evaluate(EXPLORER_JS)
+        page.locator("#optimiser-explorer").screenshot(path=str(ARTIFACTS / "rosenbrock-explorer.png"))
+    finally:
+        page.close()
+    assert not errors, errors
+    assert found["ready"] and found["canvas"] > 200 and found["controls"] >= 8, found
+    assert found["labelled"], "every control of the explorer needs a <label>"
+    assert any("Adam" in line for line in found["results"]), found["results"]
+    # the chapter's classic run: Adam at lr 0.01 has not reached f < 1e-4 after 6,000 steps
+    traj = run_trajectory("Adam", lr=0.01)
+    assert found["adam"]["converged"] is traj.converged is False
+    assert found["adam"]["iterations"] == traj.iterations == 6000
+    assert max(abs(a - b) for a, b in zip(found["adam"]["last"], traj.xy[-1])) < 1e-9
+
+
 def test_zz_browser_report(browser):
     """The summary line (pytest shows it with -rA or -s), also written to test-artifacts/browser/report.txt."""
     line = (f"browser: {STATS['pages']} pages, {STATS['images']} images, {STATS['videos']} videos, "
