@@ -5,7 +5,6 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .images import psnr
@@ -24,8 +23,9 @@ def level_resolutions(levels, base_resolution, max_resolution) -> list:
 class HashGrid(nn.Module):
     """Learned feature tables at several resolutions, read by bilinear interpolation (hash-grid chapter).
 
-    A level whose (N + 1)^2 grid vertices fit in the table is stored densely; a finer level
-    hashes its vertices into `table_size` rows, so several vertices share (collide in) one row.
+    Level l has (N_l + 1)^2 grid vertices. A coarse level whose vertices fit in `table_size` rows
+    stores one row per vertex; a finer level hashes its vertices into `table_size` rows, so several
+    vertices share (collide in) a row. All levels live in one table, read with one gather.
     """
 
     def __init__(self, levels=12, features=2, log2_table_size=15, base_resolution=16,
@@ -42,39 +42,34 @@ class HashGrid(nn.Module):
         self.features = features
         self.resolutions = level_resolutions(levels, base_resolution, max_resolution)
         self.dense = [(n + 1) ** 2 <= self.table_size for n in self.resolutions]
-        self.tables = nn.ParameterList()
-        for n, dense in zip(self.resolutions, self.dense):
-            shape = (1, features, n + 1, n + 1) if dense else (self.table_size, features)
-            self.tables.append(nn.Parameter(torch.empty(shape).uniform_(-init_scale, init_scale)))
+        rows = [(n + 1) ** 2 if dense else self.table_size for n, dense in zip(self.resolutions, self.dense)]
+        self.offsets = [sum(rows[:level]) for level in range(levels)]  # first row of each level
+        self.table = nn.Parameter(torch.empty(sum(rows), features).uniform_(-init_scale, init_scale))
+        self.register_buffer("_n", torch.tensor(self.resolutions), persistent=False)
+        self.register_buffer("_dense", torch.tensor(self.dense), persistent=False)
+        self.register_buffer("_offset", torch.tensor(self.offsets), persistent=False)
 
     @property
     def out_features(self) -> int:
         return self.features * len(self.resolutions)
 
+    def rows(self, ix, iy):
+        """Table rows of the vertices (ix, iy) at every level; ix, iy are (..., levels)."""
+        dense = iy * (self._n + 1) + ix
+        hashed = (ix ^ (iy * PRIME)) % self.table_size
+        return torch.where(self._dense, dense, hashed) + self._offset
+
     def forward(self, coords):
         """(B, 2) coordinates in [-1, 1] -> (B, levels * features) interpolated features."""
-        return torch.cat([self._dense(t, coords) if dense else self._hashed(t, n, coords)
-                          for t, n, dense in zip(self.tables, self.resolutions, self.dense)], dim=1)
-
-    @staticmethod
-    def _dense(table, coords):
-        # align_corners=True: -1 and +1 land exactly on the first and last vertex
-        grid = coords.view(1, -1, 1, 2)
-        out = F.grid_sample(table, grid, mode="bilinear", align_corners=True)  # (1, F, B, 1)
-        return out[0, :, :, 0].t()
-
-    def _hashed(self, table, n, coords):
-        position = (coords + 1) * (n / 2)  # [0, n] in grid units
-        corner = position.floor().clamp(0, n - 1)
-        weight = position - corner  # (B, 2) in [0, 1]
-        ix, iy = corner.long().unbind(1)
-        wx, wy = weight.unbind(1)
-        out = 0
-        for dx, dy, w in [(0, 0, (1 - wx) * (1 - wy)), (1, 0, wx * (1 - wy)),
-                          (0, 1, (1 - wx) * wy), (1, 1, wx * wy)]:
-            index = ((ix + dx) ^ ((iy + dy) * PRIME)) % self.table_size
-            out = out + w[:, None] * table.index_select(0, index)
-        return out
+        position = (coords[:, None, :] + 1) * (self._n[:, None] / 2)  # (B, L, 2) in grid units
+        corner = torch.minimum(position.floor(), (self._n[:, None] - 1).to(position.dtype))
+        wx, wy = (position - corner).unbind(-1)  # (B, L) weights in [0, 1]
+        ix, iy = corner.long().unbind(-1)
+        rows = torch.stack([self.rows(ix, iy), self.rows(ix + 1, iy),
+                            self.rows(ix, iy + 1), self.rows(ix + 1, iy + 1)], dim=-1)  # (B, L, 4)
+        weights = torch.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy], dim=-1)
+        values = self.table.index_select(0, rows.reshape(-1)).view(*rows.shape, self.features)
+        return (weights[..., None] * values).sum(-2).flatten(1)
 
 
 class HashGridPainter(nn.Module):

@@ -21,7 +21,8 @@ def test_coarse_levels_are_dense_and_fine_levels_hashed():
     grid = small_grid()  # 256 rows: (n + 1)^2 <= 256 for n <= 15
     assert grid.resolutions == [4, 8, 16, 32]
     assert grid.dense == [True, True, False, False]
-    assert grid.tables[0].shape == (1, 2, 5, 5) and grid.tables[3].shape == (256, 2)
+    assert grid.offsets == [0, 25, 25 + 81, 25 + 81 + 256]  # 5^2 and 9^2 vertices, then 256 rows each
+    assert grid.table.shape == (25 + 81 + 2 * 256, 2)
 
 
 def test_output_has_levels_times_features_columns():
@@ -39,11 +40,11 @@ def test_interpolation_is_exact_at_the_grid_points(level):
     ix, iy = i.reshape(-1), j.reshape(-1)
     coords = torch.stack([ix, iy], 1).double().mul(2 / n).sub(1).float()
     got = grid(coords)[:, 2 * level:2 * level + 2]
-    table = grid.tables[level].detach()
     if grid.dense[level]:
-        want = table[0, :, iy, ix].t()  # grid_sample: x indexes columns, y rows
+        row = iy * (n + 1) + ix  # one row per vertex, row by row
     else:
-        want = table[(ix ^ (iy * PRIME)) % grid.table_size]
+        row = (ix ^ (iy * PRIME)) % grid.table_size  # Instant-NGP's spatial hash
+    want = grid.table.detach()[grid.offsets[level] + row]
     torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
 
 
@@ -58,10 +59,10 @@ def test_interpolation_is_bilinear_between_grid_points():
 def test_gradients_reach_only_the_entries_under_the_batch():
     grid = small_grid()
     grid(torch.tensor([[0.1234, -0.4321]])).sum().backward()
-    for table, dense in zip(grid.tables, grid.dense):
-        # a dense table is (1, F, n + 1, n + 1), a hashed one (T, F): count the entries touched
-        touched = (table.grad[0] != 0).any(0) if dense else (table.grad != 0).any(1)
-        assert 1 <= int(touched.sum()) <= 4  # one cell's four corners (fewer if hashes collide)
+    touched = (grid.table.grad != 0).any(1)
+    ends = grid.offsets[1:] + [len(grid.table)]
+    for start, end in zip(grid.offsets, ends):
+        assert 1 <= int(touched[start:end].sum()) <= 4  # one cell's corners (fewer if hashes collide)
 
 
 def test_same_seed_same_training():
