@@ -199,3 +199,23 @@ def check_stable_lr(answer, point=(0.5, 0.25)):
                 f"take the Hessian of f at {point} (torch.autograd.functional.hessian), its largest "
                 "eigenvalue lambda_max, and use the rule lr < 2 / lambda_max.")
     return _report(False, name, "", hint)
+
+
+def check_batch_size_factor(answer, shrink=3.0):
+    """Exercise (What is optimisation?): the factor on the batch size that makes the gradient's spread `shrink` times smaller."""
+    name = f"batch size for a {shrink:g} times smaller spread"
+    answer = _number(answer, name, "set batch_factor to a number.", "give a factor, e.g. 2.")
+    if answer is None:
+        return False
+    want = shrink**2
+    if math.isclose(answer, want, rel_tol=0.02):
+        return _report(True, name, f"the spread falls like 1 / sqrt(B), so {want:g} times the batch size divides "
+                       f"it by sqrt({want:g}) = {shrink:g}, at {want:g} times the gradient work per step.", "")
+    hints = {shrink: f"the spread falls like 1 / sqrt(B), not 1 / B: {shrink:g} times the batch divides it by "
+                     f"sqrt({shrink:g}) only.",
+             1 / shrink: "a smaller batch makes the gradient noisier, not quieter.",
+             1 / want: "a smaller batch makes the gradient noisier, not quieter."}
+    hint = next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=0.02)),
+                "the variance of an average of B independent terms is sigma^2 / B, so the spread is "
+                "sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
+    return _report(False, name, "", hint)

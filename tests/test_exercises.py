@@ -111,3 +111,17 @@ def test_stable_lr(capsys):
     assert "lr < 2 / lambda_max" in capsys.readouterr().out
     assert not exercises.check_stable_lr(None)
     assert "no answer given" in capsys.readouterr().out
+
+
+def test_batch_size_factor(capsys):
+    assert exercises.check_batch_size_factor(9)
+    assert "Correct" in capsys.readouterr().out
+    assert exercises.check_batch_size_factor(4, shrink=2)
+    assert not exercises.check_batch_size_factor(3)  # spread taken as 1 / B
+    assert "not 1 / B" in capsys.readouterr().out
+    assert not exercises.check_batch_size_factor(1 / 9)
+    assert "noisier" in capsys.readouterr().out
+    assert not exercises.check_batch_size_factor(5)
+    assert "sigma / sqrt(B)" in capsys.readouterr().out
+    assert not exercises.check_batch_size_factor(None)
+    assert "no answer given" in capsys.readouterr().out
