@@ -201,6 +201,119 @@ def check_stable_lr(answer, point=(0.5, 0.25)):
     return _report(False, name, "", hint)
 
 
+def _matching_hint(answer, hints, default, rel_tol=0.02):
+    """The hint for the first known wrong value that `answer` matches, else `default`."""
+    return next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=rel_tol)), default)
+
+
+def check_mlp_parameters(answer, hidden_features=64, hidden_layers=2):
+    """Exercise (An MLP learns to paint): trainable parameters of MLP(hidden_features=64, hidden_layers=2)."""
+    from .models import MLP, count_parameters
+
+    name = "parameters of a small MLP"
+    answer = _number(answer, name, "set n_parameters to a whole number.", "give a count, e.g. 1000.")
+    if answer is None:
+        return False
+    n = hidden_features
+    want = count_parameters(MLP(hidden_features=n, hidden_layers=hidden_layers))
+    if answer == want:
+        return _report(True, name, f"input layer 2x{n} + {n}, {hidden_layers} hidden layers of {n}x{n} + {n}, "
+                       f"output {n}x3 + 3: {want:,} parameters.", "")
+    no_bias = 2 * n + hidden_layers * n * n + 3 * n
+    hints = {no_bias: "each Linear layer also has one bias per output unit; add them.",
+             want + n * n + n: f"that counts {hidden_layers + 1} hidden layers: the first Linear(2, {n}) is the "
+                               f"input layer, and hidden_layers={hidden_layers} counts the {n}x{n} layers after it.",
+             want - n * n - n: f"that counts {hidden_layers - 1} hidden {n}x{n} layers; print the model and count "
+                               "its Linear layers."}
+    hint = _matching_hint(answer, hints, f"print MLP(hidden_features={n}, hidden_layers={hidden_layers}) and add "
+                          "up, for each Linear(a, b), a x b weights and b biases.", rel_tol=0)
+    return _report(False, name, "", hint)
+
+
+def check_training_epoch(one_epoch):
+    """Exercise (An MLP learns to paint): `one_epoch(model, optimiser, X, y)` does one full-batch step, returns the loss."""
+    from .models import MLP
+
+    name = "one training epoch"
+    if not _answered(one_epoch, name, "define one_epoch(model, optimiser, X, y) and pass it in."):
+        return False
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.rand(64, 2, generator=gen) * 2 - 1, torch.rand(64, 3, generator=gen)
+
+    def fresh():
+        torch.manual_seed(0)
+        model = MLP(hidden_features=8, hidden_layers=1)
+        return model, torch.optim.Adam(model.parameters(), lr=0.01)
+
+    model, optimiser = fresh()
+    want_model, want_optimiser = fresh()
+    for epoch in range(3):
+        want_optimiser.zero_grad()
+        want_loss = torch.mean((want_model(X) - y) ** 2)
+        want_loss.backward()
+        want_optimiser.step()
+        try:
+            got = one_epoch(model, optimiser, X, y)
+            got = float(got)
+        except Exception as err:  # a student's code may fail in any way: report it, don't crash
+            return _report(False, name, "", f"epoch {epoch} raised {type(err).__name__}: {err} (return the "
+                           "loss as a number or a one-element tensor).")
+        if not math.isclose(got, want_loss.item(), rel_tol=1e-5):
+            return _report(False, name, "", f"epoch {epoch} returned loss {got:.6g}, expected {want_loss.item():.6g}: "
+                           "return the mean squared error computed before the step.")
+        moved = [not torch.equal(p, q) for p, q in zip(model.parameters(), fresh()[0].parameters())]
+        same = all(torch.allclose(p, q, atol=1e-6) for p, q in zip(model.parameters(), want_model.parameters()))
+        if not same:
+            if not any(moved):
+                hint = "the parameters never moved: call optimiser.step() after loss.backward()."
+            elif epoch > 0:
+                hint = ("the first epoch is right, later ones are not: gradients add up across backward() calls "
+                        "unless optimiser.zero_grad() clears them first.")
+            else:
+                hint = "after one epoch the parameters differ from Adam's step: zero_grad, loss, backward, step."
+            return _report(False, name, "", hint)
+    return _report(True, name, "zero_grad, forward pass and loss, backward, step: three epochs agree with "
+                   "the reference loop.", "")
+
+
+def check_psnr_grey_levels(answer, db=37.0):
+    """Exercise (A SIREN paints): the root-mean-square error, in grey levels of 0..255, of a picture at `db` dB."""
+    name = f"grey levels at {db:g} dB"
+    answer = _number(answer, name, "set grey_levels to a number.", "give a number of grey levels, e.g. 10.")
+    if answer is None:
+        return False
+    want = 255 * 10 ** (-db / 20)
+    if math.isclose(answer, want, rel_tol=0.02):
+        return _report(True, name, f"MSE = 10^(-{db:g}/10), so the RMS error is 10^(-{db:g}/20) = "
+                       f"{want / 255:.4f} of the range, {want:.2f} of 255 levels.", "")
+    hints = {want / 255: "that is the error as a fraction of the range [0, 1]; multiply by 255.",
+             255 * 10 ** (-db / 10): "that is 255 times the MSE; the root-mean-square error is the square root of the MSE.",
+             255**2 * 10 ** (-db / 10): "that is the MSE in squared grey levels; take its square root."}
+    hint = _matching_hint(answer, hints, "PSNR = -10 log10(MSE) for colours in [0, 1]: solve for the MSE, take "
+                          "its square root (the RMS error) and scale it to 255 levels.")
+    return _report(False, name, "", hint)
+
+
+def check_first_layer_periods(answer, omega_0=30.0, bound=0.5):
+    """Exercise (A SIREN paints): most periods one first-layer sine unit completes across the image width."""
+    name = f"periods across the image at omega_0 = {omega_0:g}"
+    answer = _number(answer, name, "set periods to a number.", "give a number of periods, e.g. 3.")
+    if answer is None:
+        return False
+    want = omega_0 * bound * 2 / (2 * math.pi)
+    if math.isclose(answer, want, rel_tol=0.02):
+        return _report(True, name, f"the phase omega_0 * w * x changes by at most {omega_0:g} x {bound:g} x 2 = "
+                       f"{omega_0 * bound * 2:g} radians from x = -1 to 1: {want:.2f} periods of 2 pi.", "")
+    hints = {omega_0 * bound * 2: "that is the change of phase in radians; one period is 2 pi radians.",
+             omega_0 * 2 / (2 * math.pi): f"the first layer's weights are at most {bound:g} in size (U(-1/n, 1/n), "
+                                          "n = 2 inputs), not 1.",
+             want / 2: "x runs from -1 to 1 across the image: a width of 2, not 1."}
+    hint = _matching_hint(answer, hints, f"the unit computes sin(omega_0 (w_x x + w_y y + b)) with |w_x| <= "
+                          f"{bound:g}; across the width only x changes, from -1 to 1. How many times 2 pi does "
+                          "the phase change by?")
+    return _report(False, name, "", hint)
+
+
 def check_batch_size_factor(answer, shrink=3.0):
     """Exercise (What is optimisation?): the factor on the batch size that makes the gradient's spread `shrink` times smaller."""
     name = f"batch size for a {shrink:g} times smaller spread"

@@ -113,6 +113,82 @@ def test_stable_lr(capsys):
     assert "no answer given" in capsys.readouterr().out
 
 
+def test_mlp_parameters(capsys):
+    assert exercises.check_mlp_parameters(8707)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_mlp_parameters(8512)  # no biases
+    assert "bias" in capsys.readouterr().out
+    assert not exercises.check_mlp_parameters(8707 + 64 * 64 + 64)  # one hidden layer too many
+    assert "input layer" in capsys.readouterr().out
+    assert not exercises.check_mlp_parameters(1000)
+    assert "add up" in capsys.readouterr().out
+    assert not exercises.check_mlp_parameters(None)
+    assert "no answer given" in capsys.readouterr().out
+
+
+def right_one_epoch(model, optimiser, X, y):
+    optimiser.zero_grad()
+    loss = torch.mean((model(X) - y) ** 2)
+    loss.backward()
+    optimiser.step()
+    return loss.item()
+
+
+def one_epoch_without_zero_grad(model, optimiser, X, y):
+    loss = torch.mean((model(X) - y) ** 2)
+    loss.backward()
+    optimiser.step()
+    return loss.item()
+
+
+def one_epoch_without_step(model, optimiser, X, y):
+    optimiser.zero_grad()
+    loss = torch.mean((model(X) - y) ** 2)
+    loss.backward()
+    return loss.item()
+
+
+def test_training_epoch(capsys):
+    assert exercises.check_training_epoch(right_one_epoch)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_training_epoch(one_epoch_without_zero_grad)
+    assert "zero_grad" in capsys.readouterr().out
+    assert not exercises.check_training_epoch(one_epoch_without_step)
+    assert "never moved" in capsys.readouterr().out
+    assert not exercises.check_training_epoch(lambda model, optimiser, X, y: None)
+    assert "raised" in capsys.readouterr().out
+    assert not exercises.check_training_epoch(None)
+    assert "no answer given" in capsys.readouterr().out
+
+
+def test_psnr_grey_levels(capsys):
+    assert exercises.check_psnr_grey_levels(3.59)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_psnr_grey_levels(0.0141)  # a fraction of the range
+    assert "multiply by 255" in capsys.readouterr().out
+    assert not exercises.check_psnr_grey_levels(255 * 10 ** -3.7)  # 255 times the MSE
+    assert "square root" in capsys.readouterr().out
+    assert not exercises.check_psnr_grey_levels(37)
+    assert "solve for the MSE" in capsys.readouterr().out
+    assert not exercises.check_psnr_grey_levels(None)
+    assert "no answer given" in capsys.readouterr().out
+
+
+def test_first_layer_periods(capsys):
+    assert exercises.check_first_layer_periods(4.77)
+    assert "Correct" in capsys.readouterr().out
+    assert not exercises.check_first_layer_periods(30)  # radians, not periods
+    assert "2 pi radians" in capsys.readouterr().out
+    assert not exercises.check_first_layer_periods(9.55)  # weights up to 1
+    assert "at most 0.5" in capsys.readouterr().out
+    assert not exercises.check_first_layer_periods(2.39)  # half the width
+    assert "width of 2" in capsys.readouterr().out
+    assert not exercises.check_first_layer_periods(1)
+    assert "2 pi" in capsys.readouterr().out
+    assert not exercises.check_first_layer_periods(None)
+    assert "no answer given" in capsys.readouterr().out
+
+
 def test_batch_size_factor(capsys):
     assert exercises.check_batch_size_factor(9)
     assert "Correct" in capsys.readouterr().out
