@@ -1,4 +1,4 @@
-"""The two painters: a ReLU MLP and a SIREN, both mapping a pixel's (x, y) to its RGB colour."""
+"""The painters: a ReLU MLP, a SIREN and a Fourier-feature MLP, each mapping a pixel's (x, y) to its RGB colour."""
 
 import math
 
@@ -57,6 +57,31 @@ class SIREN(nn.Sequential):
         layers.append(final)
         super().__init__(*layers)
         self.omega_0 = float(omega_0)
+
+
+class FourierFeatureMLP(nn.Module):
+    """A ReLU MLP on random Fourier features [cos 2πBv, sin 2πBv], B ~ N(0, sigma²) fixed (Tancik et al. 2020; SIREN chapter)."""
+
+    def __init__(self, in_features=2, num_frequencies=64, sigma=10.0, hidden_features=512, hidden_layers=4,
+                 out_features=3):
+        super().__init__()
+        _check_sizes(in_features, hidden_features, hidden_layers, out_features)
+        if isinstance(num_frequencies, bool) or not isinstance(num_frequencies, int) or num_frequencies < 1:
+            raise ValueError(f"num_frequencies must be a whole number >= 1, got {num_frequencies!r}")
+        if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
+            raise ValueError(f"sigma must be a positive number, got {sigma!r}")
+        self.sigma = float(sigma)
+        # a buffer, not a parameter: the frequencies are drawn once and never trained
+        self.register_buffer("B", torch.randn(num_frequencies, in_features) * self.sigma)
+        self.mlp = MLP(2 * num_frequencies, hidden_features, hidden_layers, out_features)
+
+    def features(self, v):
+        """gamma(v) = [cos 2πBv, sin 2πBv]: (N, in_features) -> (N, 2 * num_frequencies)."""
+        angles = 2 * math.pi * v @ self.B.T
+        return torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
+
+    def forward(self, v):
+        return self.mlp(self.features(v))
 
 
 def count_parameters(model) -> int:

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from lessonlib.models import MLP, SIREN, SineLayer, count_parameters
+from lessonlib.models import MLP, SIREN, FourierFeatureMLP, SineLayer, count_parameters
 
 
 def test_original_mlp_has_the_reported_parameter_count():
@@ -58,3 +58,35 @@ def test_siren_hidden_activations_stay_spread_out():
 def test_bad_sizes_are_clear_errors(kwargs):
     with pytest.raises(ValueError, match="must be"):
         SIREN(**kwargs)
+
+
+def test_fourier_features_are_cos_and_sin_of_2pi_bv():
+    torch.manual_seed(0)
+    model = FourierFeatureMLP(num_frequencies=8, sigma=3.0, hidden_features=16, hidden_layers=1)
+    v = torch.rand(5, 2) * 2 - 1
+    angles = 2 * math.pi * v @ model.B.T
+    assert torch.allclose(model.features(v), torch.cat([angles.cos(), angles.sin()], dim=1))
+    assert model(v).shape == (5, 3)
+
+
+def test_fourier_frequencies_are_fixed_gaussians_of_scale_sigma():
+    torch.manual_seed(0)
+    model = FourierFeatureMLP(num_frequencies=4096, sigma=10.0, hidden_features=8, hidden_layers=0)
+    assert model.B.shape == (4096, 2) and not model.B.requires_grad
+    assert abs(model.B.std().item() - 10.0) < 0.3 and abs(model.B.mean().item()) < 0.3
+    assert "B" in model.state_dict()  # saved and moved with the model, never trained
+    assert all(p is not model.B for p in model.parameters())
+
+
+@pytest.mark.parametrize("m, width, layers", [(4, 8, 0), (64, 128, 2)])
+def test_fourier_mlp_parameter_count(m, width, layers):
+    expected = (2 * m * width + width) + layers * (width * width + width) + (width * 3 + 3)
+    assert count_parameters(FourierFeatureMLP(num_frequencies=m, hidden_features=width,
+                                              hidden_layers=layers)) == expected
+
+
+@pytest.mark.parametrize("kwargs", [{"num_frequencies": 0}, {"sigma": 0}, {"sigma": float("nan")},
+                                    {"hidden_layers": -1}])
+def test_fourier_mlp_bad_settings_are_clear_errors(kwargs):
+    with pytest.raises(ValueError, match="must be"):
+        FourierFeatureMLP(**kwargs)
