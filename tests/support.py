@@ -1,6 +1,10 @@
-"""Shared by the tests: the book's pages, and a skip (under $CI a failure) for a missing tool."""
+"""Shared by the tests: the book's pages, a skip (under $CI a failure) for a missing tool, a local web server."""
 
 import os
+import threading
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,7 @@ from tools.book import chapters
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters(ROOT)  # the order of `book: chapters:` in _quarto.yml
 PAGES = [path.relative_to(ROOT).with_suffix(".html").as_posix() for path in CHAPTERS]
+HOST = "127.0.0.1"  # the browser tests serve pages here only
 
 
 def needs(what: str, how: str) -> None:
@@ -28,3 +33,33 @@ def cell_options(source: str) -> dict:
     while head < len(lines) and lines[head].startswith("#|"):
         head += 1
     return yaml.safe_load("\n".join(line[3:] for line in lines[:head])) or {}
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder's files, without an access log on stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A threaded HTTP server that does not report a browser hanging up mid-file."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+@contextmanager
+def serve(directory, handler=QuietHandler):
+    """`directory` served over HTTP on HOST from a daemon thread; yields its base URL."""
+    server = QuietServer((HOST, 0), partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -21,9 +21,6 @@ tests are skipped, or fail when $CI is set.
 
 import os
 import shutil
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
@@ -31,13 +28,12 @@ import nbformat
 import pytest
 import yaml
 
-from support import CHAPTERS, PAGES, ROOT, cell_options, needs
+from support import CHAPTERS, HOST, PAGES, ROOT, cell_options, needs, serve
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
 MEDIA_TIMEOUT_MS = 15_000  # per <video>/<img> on a page: local files, so only a broken one waits this long
-HOST = "127.0.0.1"
 MATHJAX = Path(os.environ.get("MATHJAX_DIR") or ROOT / "node_modules" / "mathjax")  # npm mathjax@3
 MATHJAX_CDN = "**/mathjax@3/**"  # where Quarto's pages load MathJax from (cdn.jsdelivr.net)
 GET_BROWSER = ("install Debian's `chromium` package (apt-get install chromium) and `pip install "
@@ -58,28 +54,11 @@ def mathjax() -> Path:
     return MATHJAX
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # no access log on stderr
-        pass
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):  # the browser hanging up mid-file is not news
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url(site) -> str:
     """`site` served over HTTP on 127.0.0.1 from a daemon thread."""
-    server = QuietServer((HOST, 0), partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{HOST}:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

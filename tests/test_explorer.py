@@ -20,13 +20,8 @@ Needs Debian's `chromium` and `pip install playwright` (the system Chromium is u
 the tests are skipped, or fail when $CI is set.
 """
 
-import os
 import shutil
 import statistics
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,19 +29,15 @@ import pytest
 from lessonlib.landscapes import START as BOWL_START
 from lessonlib.landscapes import elongated_bowl
 from lessonlib.trajectory import run_trajectory
+from support import ROOT, QuietHandler, needs, serve
 
-ROOT = Path(__file__).resolve().parents[1]
 EXPLORER = ROOT / "explorer"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-HOST = "127.0.0.1"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
 COMPARED = 500  # positions compared with run_trajectory
 ATOL = 1e-9
 BUDGET_MS = 50.0  # recompute + redraw of 4 optimisers x 6,000 steps
-
-
-
 
 # (name, landscape, torch optimiser, start, settings): each optimiser, several learning rates,
 # non-default betas, starts on both sides of Rosenbrock's valley, and runs that converge, diverge
@@ -72,19 +63,8 @@ REPORT = {}
 WORST = {}  # case -> its largest difference from run_trajectory
 
 
-def needs(what: str, how: str) -> None:
-    """Skip for lack of `what`, saying `how` to get it; under $CI, fail instead."""
-    message = f"this test needs {what}: {how}"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set, so every test must run, but {message}", pytrace=False)
-    pytest.skip(message)
-
-
-class ExplorerOnly(SimpleHTTPRequestHandler):
+class ExplorerOnly(QuietHandler):
     """Serves the repository root, but only what lies in explorer/ (so ../explorer/ links resolve as in the book)."""
-
-    def log_message(self, format, *args):
-        pass
 
     def send_head(self):
         if not self.path.startswith("/explorer/"):
@@ -93,21 +73,10 @@ class ExplorerOnly(SimpleHTTPRequestHandler):
         return super().send_head()
 
 
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url():
-    server = QuietServer((HOST, 0), partial(ExplorerOnly, directory=str(ROOT)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{HOST}:{server.server_address[1]}/explorer/"
-    server.shutdown()
-    server.server_close()
+    with serve(ROOT, ExplorerOnly) as url:
+        yield url + "explorer/"
 
 
 @pytest.fixture(scope="module")
