@@ -32,6 +32,11 @@ def _number(answer, name, what, example):
         return None
 
 
+def _matching_hint(answer, hints, default, rel_tol=0.02):
+    """The hint for the first known wrong value that `answer` matches, else `default`."""
+    return next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=rel_tol)), default)
+
+
 def check_bias_correction(bias_corrected):
     """Exercise (The mathematics of Adam): `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
     name = "bias-corrected moments"
@@ -67,8 +72,8 @@ def check_uncorrected_first_step(answer, beta1=0.9, beta2=0.9999):
     hints = {(1 - beta1) / math.sqrt(1 - 0.999): f"that is the factor for beta2 = 0.999; redo it with beta2 = {beta2}.",
              1.0: "that is the bias-corrected step; without the correction m_1 = (1 - beta1) g, v_1 = (1 - beta2) g^2.",
              (1 - beta1) / (1 - beta2): "the step divides by the square root of v_1, not by v_1 itself."}
-    hint = next((h for value, h in hints.items() if math.isclose(abs(answer), value, rel_tol=1e-3)),
-                "without the correction m_1 = (1 - beta1) g and v_1 = (1 - beta2) g^2; divide m_1 by sqrt(v_1).")
+    hint = _matching_hint(abs(answer), hints, "without the correction m_1 = (1 - beta1) g and "
+                          "v_1 = (1 - beta2) g^2; divide m_1 by sqrt(v_1).", rel_tol=1e-3)
     return _report(False, name, "", hint)
 
 
@@ -140,9 +145,9 @@ def check_one_step_lr(answer):
     hints = {1.0: "that is 2 / L'', the edge of divergence: there gradient descent jumps across the minimum "
                   "and back forever.",
              2.0: "that is the curvature L'' itself; the learning rate that lands in one step is its inverse."}
-    hint = next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=1e-6)),
-                f"from w = 0 your step lands at w = {landed[1]:.4g}, not 2. One step from w lands at "
-                "w - lr * 2 (w - 2): which lr makes that 2 for every w?")
+    hint = _matching_hint(answer, hints, f"from w = 0 your step lands at w = {landed[1]:.4g}, not 2. One "
+                          "step from w lands at w - lr * 2 (w - 2): which lr makes that 2 for every w?",
+                          rel_tol=1e-6)
     return _report(False, name, "", hint)
 
 
@@ -195,15 +200,10 @@ def check_stable_lr(answer, point=(0.5, 0.25)):
     hints = {at_minimum: f"that is the limit at the minimum (1, 1); compute the Hessian at {point}.",
              1 / lam_max: "that is 1 / lambda_max, the one-step rate; divergence starts at twice it.",
              2 / lam_min: "that uses the smallest eigenvalue; the steepest direction, the largest one, sets the limit."}
-    hint = next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=0.02)),
-                f"take the Hessian of f at {point} (torch.autograd.functional.hessian), its largest "
-                "eigenvalue lambda_max, and use the rule lr < 2 / lambda_max.")
+    hint = _matching_hint(answer, hints, f"take the Hessian of f at {point} "
+                          "(torch.autograd.functional.hessian), its largest eigenvalue lambda_max, and use "
+                          "the rule lr < 2 / lambda_max.")
     return _report(False, name, "", hint)
-
-
-def _matching_hint(answer, hints, default, rel_tol=0.02):
-    """The hint for the first known wrong value that `answer` matches, else `default`."""
-    return next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=rel_tol)), default)
 
 
 def check_mlp_parameters(answer, hidden_features=64, hidden_layers=2):
@@ -328,7 +328,6 @@ def check_batch_size_factor(answer, shrink=3.0):
                      f"sqrt({shrink:g}) only.",
              1 / shrink: "a smaller batch makes the gradient noisier, not quieter.",
              1 / want: "a smaller batch makes the gradient noisier, not quieter."}
-    hint = next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=0.02)),
-                "the variance of an average of B independent terms is sigma^2 / B, so the spread is "
-                "sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
+    hint = _matching_hint(answer, hints, "the variance of an average of B independent terms is sigma^2 / B, "
+                          "so the spread is sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
     return _report(False, name, "", hint)
