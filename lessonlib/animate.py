@@ -151,33 +151,40 @@ def _as_list(trajectories):
     return list(trajectories) if isinstance(trajectories, (list, tuple)) else [trajectories]
 
 
-def snapshot_frames(snapshots, scale=3, history=None):
-    """Upscaled snapshot images, each with a caption strip 'epoch N' (+ PSNR from `history`) (MLP and SIREN chapters)."""
+def snapshot_frames(snapshots, scale=3, history=None, unit="epoch"):
+    """Upscaled snapshot images, each with a caption strip 'epoch N' (+ PSNR from `history`) (painting chapters).
+
+    `unit="step"` labels the frames by training step, for the snapshots of `hashgrid.fit_batches`.
+    """
     from PIL import Image, ImageDraw, ImageFont
 
     if not snapshots:
         raise ValueError("no snapshots to animate: pass snapshot_epochs to fit()")
-    font = ImageFont.load_default(size=max(12, 6 * scale))
-    psnr_at = dict(zip(history.epochs, history.psnr)) if history is not None else {}
+    size = max(12, 6 * scale)
+    font = ImageFont.load_default(size=size)
+    if unit not in ("epoch", "step"):
+        raise ValueError(f"unit must be 'epoch' or 'step', got {unit!r}")
+    when = (history.epochs if unit == "epoch" else history.steps) if history is not None else []
+    psnr_at = dict(zip(when, history.psnr)) if history is not None else {}
     for epoch in sorted(snapshots):
         img = Image.fromarray(snapshots[epoch])
         w, h = img.width * scale, img.height * scale
         img = img.resize((w, h), Image.NEAREST)
-        strip = 10 * scale
+        strip = max(10 * scale, size + 8)
         frame = Image.new("RGB", (w + w % 2, h + strip + (h + strip) % 2), "white")
         frame.paste(img, (0, 0))
-        text = f"epoch {epoch}" + (f"   PSNR {psnr_at[epoch]:.1f} dB" if epoch in psnr_at else "")
+        text = f"{unit} {epoch}" + (f"   PSNR {psnr_at[epoch]:.1f} dB" if epoch in psnr_at else "")
         ImageDraw.Draw(frame).text((2 * scale, h + 2 * scale), text, fill="black", font=font)
         yield np.asarray(frame)
 
 
-def animate_snapshots(snapshots, path, *, fps=12, scale=3, history=None, hold_seconds=1.5):
-    """Write the snapshots as a browser-playable MP4, the last frame held (MLP and SIREN chapters).
+def animate_snapshots(snapshots, path, *, fps=12, scale=3, history=None, hold_seconds=1.5, unit="epoch"):
+    """Write the snapshots as a browser-playable MP4, the last frame held (painting chapters).
 
     Returns a dict with the file path and the number of frames written.
     """
     with VideoWriter(path, fps=fps) as writer:
-        for frame in snapshot_frames(snapshots, scale=scale, history=history):
+        for frame in snapshot_frames(snapshots, scale=scale, history=history, unit=unit):
             writer.write(frame)
         writer.hold(hold_seconds)
         writer.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .images import psnr
+from .images import grid_to_image, psnr, to_uint8
 
 PRIME = 2654435761  # Instant-NGP's hash: (x * 1) XOR (y * PRIME), modulo the table size
 
@@ -98,51 +98,81 @@ class BatchFitResult:
     seconds: list = field(default_factory=list)  # training time only, evaluation excluded
     psnr: list = field(default_factory=list)  # of the whole image, in dB
     batch_loss: list = field(default_factory=list)  # the minibatch MSE of every step
+    snapshots: dict = field(default_factory=dict)  # step -> (H, W, 3) uint8 prediction
 
     def first_seconds_at(self, db):
         """Training seconds until the full-image PSNR first reached `db`, or None."""
         return next((s for s, p in zip(self.seconds, self.psnr) if p >= db), None)
+
+    def psnr_at(self, seconds):
+        """The full-image PSNR of the last evaluation within `seconds` of training."""
+        return max((p for s, p in zip(self.seconds, self.psnr) if s <= seconds), default=self.psnr[0])
 
     def __repr__(self) -> str:
         return (f"BatchFitResult({type(self.model).__name__}, {self.steps[-1]} steps in "
                 f"{self.seconds[-1]:.1f} s of training, best PSNR {max(self.psnr):.1f} dB)")
 
 
-@torch.no_grad()
-def full_image_psnr(model, coords, targets, chunk=131_072) -> float:
-    """PSNR of the model's prediction of every pixel, in chunks (hash-grid chapter)."""
-    total = 0.0
-    for start in range(0, len(coords), chunk):
-        part = model(coords[start:start + chunk]) - targets[start:start + chunk]
-        total += float((part**2).sum())
-    return psnr(total / targets.numel())
+def full_image_psnr(model, coords, targets) -> float:
+    """PSNR of the model's prediction of every pixel, computed in chunks (hash-grid chapter)."""
+    return psnr(float(torch.mean((_predict_all(model, coords) - targets) ** 2)))
+
+
+def touched_fraction(grid) -> list:
+    """Per level, the share of its table rows whose gradient is non-zero (after a backward pass)."""
+    if grid.table.grad is None:
+        raise ValueError("no gradient yet: run a forward and backward pass through the grid first")
+    touched = (grid.table.grad != 0).any(1)
+    ends = grid.offsets[1:] + [len(grid.table)]
+    return [float(touched[start:end].float().mean()) for start, end in zip(grid.offsets, ends)]
 
 
 def fit_batches(model, coords, targets, *, optimiser, batch_size=32_768, seconds=None, steps=None,
-                eval_every=50, target_db=None, generator=None) -> BatchFitResult:
+                eval_every=50, target_db=None, generator=None, snapshot_steps=(),
+                image_shape=None) -> BatchFitResult:
     """Train on random pixel batches for `seconds` of training or `steps` steps (hash-grid chapter).
 
-    Stops early once the full-image PSNR reaches `target_db`. Evaluation time is not counted.
+    `batch_size=None` uses every pixel at every step (full batch). The full image is evaluated every
+    `eval_every` steps and at the end, off the clock. Stops early once its PSNR reaches
+    `target_db`. `snapshot_steps` are evaluated too, and their predictions kept as uint8 pictures
+    of `image_shape`.
     """
     if (seconds is None) == (steps is None):
         raise ValueError("give exactly one of seconds= or steps=")
+    if batch_size is not None and not 1 <= batch_size:
+        raise ValueError(f"batch_size must be a whole number >= 1 or None (full batch), got {batch_size!r}")
+    snapshot_steps = set(int(s) for s in snapshot_steps)
+    if snapshot_steps and image_shape is None:
+        raise ValueError("snapshot_steps needs image_shape=(H, W) to turn predictions into pictures")
     result = BatchFitResult(model=model)
     trained, step = 0.0, 0
     n = len(coords)
     while True:
-        if step % eval_every == 0:
+        done = (steps is not None and step >= steps) or (seconds is not None and trained >= seconds)
+        snapshot = step in snapshot_steps
+        if snapshot or step % eval_every == 0 or done:
+            prediction = _predict_all(model, coords)
             result.steps.append(step)
             result.seconds.append(trained)
-            result.psnr.append(full_image_psnr(model, coords, targets))
-            done = (steps is not None and step >= steps) or (seconds is not None and trained >= seconds)
+            result.psnr.append(psnr(float(torch.mean((prediction - targets) ** 2))))
+            if snapshot:
+                result.snapshots[step] = to_uint8(grid_to_image(prediction, *image_shape[:2]))
             if done or (target_db is not None and result.psnr[-1] >= target_db):
                 return result
         start = time.perf_counter()
-        index = torch.randint(0, n, (batch_size,), generator=generator)
         optimiser.zero_grad(set_to_none=True)
-        loss = torch.mean((model(coords[index]) - targets[index]) ** 2)
+        if batch_size is None:
+            loss = torch.mean((model(coords) - targets) ** 2)
+        else:
+            index = torch.randint(0, n, (batch_size,), generator=generator)
+            loss = torch.mean((model(coords[index]) - targets[index]) ** 2)
         loss.backward()
         optimiser.step()
         trained += time.perf_counter() - start
         result.batch_loss.append(loss.item())
         step += 1
+
+
+@torch.no_grad()
+def _predict_all(model, coords, chunk=131_072):
+    return torch.cat([model(coords[i:i + chunk]) for i in range(0, len(coords), chunk)])

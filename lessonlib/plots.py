@@ -64,13 +64,16 @@ def plot_snapshots(result, epochs=None, ncols=5, title=None):
 
 
 def plot_history(results, ax=None, x="epochs"):
-    """PSNR of one or more FitResults against epoch or training seconds (MLP and SIREN chapters)."""
-    if x not in ("epochs", "seconds"):
-        raise ValueError(f"x must be 'epochs' or 'seconds', got {x!r}")
+    """PSNR of one or more results against epoch, step or training seconds (painting chapters).
+
+    FitResults have epochs, the BatchFitResults of `hashgrid.fit_batches` steps; both have seconds.
+    """
+    if x not in ("epochs", "steps", "seconds"):
+        raise ValueError(f"x must be 'epochs', 'steps' or 'seconds', got {x!r}")
     if ax is None:
         _, ax = plt.subplots()
     for label, result in results.items():
         ax.plot(getattr(result, x), result.psnr, label=label)
-    ax.set(xlabel="epoch" if x == "epochs" else "training time (s)", ylabel="PSNR (dB)")
+    ax.set(xlabel={"epochs": "epoch", "steps": "step", "seconds": "training time (s)"}[x], ylabel="PSNR (dB)")
     ax.legend()
     return ax

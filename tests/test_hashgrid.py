@@ -1,9 +1,14 @@
 """The hash grid: level sizes, exact interpolation at grid points, sparse gradients, repeatability."""
 
+import math
+
+import numpy as np
 import pytest
 import torch
 
-from lessonlib.hashgrid import PRIME, HashGrid, HashGridPainter, fit_batches, level_resolutions
+from lessonlib.animate import snapshot_frames
+from lessonlib.hashgrid import (PRIME, HashGrid, HashGridPainter, fit_batches, level_resolutions,
+                                touched_fraction)
 
 
 def small_grid(**settings):
@@ -63,6 +68,55 @@ def test_gradients_reach_only_the_entries_under_the_batch():
     ends = grid.offsets[1:] + [len(grid.table)]
     for start, end in zip(grid.offsets, ends):
         assert 1 <= int(touched[start:end].sum()) <= 4  # one cell's corners (fewer if hashes collide)
+    rows = [end - start for start, end in zip(grid.offsets, ends)]
+    fractions = touched_fraction(grid)
+    assert len(fractions) == len(grid.resolutions)
+    for fraction, n in zip(fractions, rows):
+        assert 1 <= round(fraction * n) <= 4
+
+
+def test_touched_fraction_needs_a_backward_pass_first():
+    with pytest.raises(ValueError, match="run a forward and backward pass"):
+        touched_fraction(small_grid())
+
+
+def tiny_fit(**settings):
+    torch.manual_seed(1)
+    model = HashGridPainter(levels=3, log2_table_size=6, base_resolution=2, max_resolution=8)
+    coords, colours = torch.rand(64, 2) * 2 - 1, torch.rand(64, 3)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    settings = dict(batch_size=16, eval_every=10, generator=torch.Generator().manual_seed(2)) | settings
+    return fit_batches(model, coords, colours, optimiser=opt, **settings)
+
+
+def test_a_step_budget_stops_at_that_step_even_between_evaluations():
+    result = tiny_fit(steps=25, eval_every=10)
+    assert result.steps == [0, 10, 20, 25] and len(result.batch_loss) == 25
+
+
+def test_full_batch_uses_every_pixel_and_is_deterministic():
+    first, second = tiny_fit(steps=5, batch_size=None), tiny_fit(steps=5, batch_size=None)
+    assert first.batch_loss == second.batch_loss
+    # the full-batch loss before step k+1 is the full-image error after k steps
+    assert math.isclose(first.batch_loss[0], 10 ** (-first.psnr[0] / 10), rel_tol=1e-5)
+
+
+def test_snapshots_are_pictures_of_the_image_size():
+    torch.manual_seed(0)
+    model = HashGridPainter(levels=2, log2_table_size=6, base_resolution=2, max_resolution=4)
+    coords, colours = torch.rand(6 * 4, 2) * 2 - 1, torch.rand(6 * 4, 3)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    result = fit_batches(model, coords, colours, optimiser=opt, steps=4, batch_size=8,
+                         snapshot_steps=[0, 2, 4], image_shape=(6, 4))
+    assert sorted(result.snapshots) == [0, 2, 4]
+    assert result.snapshots[0].shape == (6, 4, 3) and result.snapshots[0].dtype == np.uint8
+    frames = list(snapshot_frames(result.snapshots, scale=1, history=result, unit="step"))
+    assert len(frames) == 3 and frames[0].shape[1] == 4  # the width, even already
+    assert result.psnr[result.steps.index(2)] is not None  # every snapshot step is evaluated too
+    with pytest.raises(ValueError, match="unit must be"):
+        next(snapshot_frames(result.snapshots, unit="epochs"))
+    with pytest.raises(ValueError, match="needs image_shape"):
+        fit_batches(model, coords, colours, optimiser=opt, steps=1, snapshot_steps=[0])
 
 
 def test_same_seed_same_training():
