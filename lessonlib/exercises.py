@@ -331,3 +331,43 @@ def check_batch_size_factor(answer, shrink=3.0):
     hint = _matching_hint(answer, hints, "the variance of an average of B independent terms is sigma^2 / B, "
                           "so the spread is sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
     return _report(False, name, "", hint)
+
+
+def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
+    """Exercise (The full-size portrait): vertices per table row, on average, of a hashed level."""
+    name = f"vertices per row at resolution {resolution}, table 2^{log2_table_size}"
+    answer = _number(answer, name, "set per_row to a number.", "give a number of vertices, e.g. 10.")
+    if answer is None:
+        return False
+    vertices, rows = (resolution + 1) ** 2, 2**log2_table_size
+    want = vertices / rows
+    if math.isclose(answer, want, rel_tol=0.02):
+        return _report(True, name, f"the level has ({resolution} + 1)^2 = {vertices:,} vertices and "
+                       f"{rows:,} rows: {want:.1f} vertices share each row on average.", "")
+    hints = {resolution**2 / rows: "a grid of N x N cells has N + 1 vertices per side.",
+             rows / vertices: "that is rows per vertex; turn the fraction over.",
+             (resolution + 1) ** 2 / log2_table_size: f"the table has 2^{log2_table_size} rows, not "
+                                                       f"{log2_table_size}."}
+    hint = _matching_hint(answer, hints, "count the level's vertices, (N + 1)^2, and divide by the number of "
+                          "rows they are hashed into.")
+    return _report(False, name, "", hint)
+
+
+def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
+    """Exercise (The full-size portrait): how many times smaller a steady entry's Adam step is with a larger eps."""
+    name = f"step with eps = {eps:g} versus {small_eps:g}"
+    answer = _number(answer, name, "set factor to a number.", "give a factor, e.g. 2.")
+    if answer is None:
+        return False
+    want = (grad + eps) / (grad + small_eps)
+    if math.isclose(answer, want, rel_tol=0.02):
+        return _report(True, name, f"with m_hat = g and sqrt(v_hat) = |g| the step is lr * g / (|g| + eps): "
+                       f"about lr with eps = {small_eps:g}, but lr * {grad:g} / {grad + eps:g} = "
+                       f"lr / {want:.0f} with eps = {eps:g}. Adam has become SGD with the rate lr / eps.", "")
+    hints = {eps / small_eps: "that compares the two eps alone; the step is lr * g / (|g| + eps), and |g| "
+                              "dominates the small eps.",
+             1 / want: "a larger eps makes the step smaller: give how many times smaller, a number above 1.",
+             math.sqrt(want): "sqrt(v_hat) is already |g|: no further square root."}
+    hint = _matching_hint(answer, hints, "for a steady gradient m_hat = g and v_hat = g^2: write the step "
+                          "lr * m_hat / (sqrt(v_hat) + eps) for both eps and divide.")
+    return _report(False, name, "", hint)

@@ -137,6 +137,20 @@ NUMBER_CASES = [
     ("check_batch_size_factor", 1 / 9, False, "noisier"),
     ("check_batch_size_factor", 5, False, "sigma / sqrt(B)"),
     ("check_batch_size_factor", None, False, "no answer given"),
+    ("check_collisions_per_row", 128.25, True, "Correct"),
+    ("check_collisions_per_row", 128, True, "Correct"),
+    ("check_collisions_per_row", 1024**2 / 8192, True, "Correct"),  # within 2% of 1025^2 / 8192
+    ("check_collisions_per_row", 8192 / 1025**2, False, "turn the fraction over"),
+    ("check_collisions_per_row", 1025**2 / 13, False, "not 13"),
+    ("check_collisions_per_row", 2, False, "(N + 1)^2"),
+    ("check_collisions_per_row", None, False, "no answer given"),
+    ("check_eps_step_factor", 101, True, "Correct"),
+    ("check_eps_step_factor", 100, True, "Correct"),
+    ("check_eps_step_factor", 1e11, False, "compares the two eps"),
+    ("check_eps_step_factor", 1 / 101, False, "above 1"),
+    ("check_eps_step_factor", 10.05, False, "no further square root"),
+    ("check_eps_step_factor", 3, False, "divide"),
+    ("check_eps_step_factor", "lots", False, None),
 ]
 
 
