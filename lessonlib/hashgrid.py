@@ -106,7 +106,7 @@ class BatchFitResult:
 
     def psnr_at(self, seconds):
         """The full-image PSNR of the last evaluation within `seconds` of training."""
-        return max((p for s, p in zip(self.seconds, self.psnr) if s <= seconds), default=self.psnr[0])
+        return [p for s, p in zip(self.seconds, self.psnr) if s <= seconds or s == 0][-1]
 
     def __repr__(self) -> str:
         return (f"BatchFitResult({type(self.model).__name__}, {self.steps[-1]} steps in "

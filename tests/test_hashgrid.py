@@ -94,6 +94,13 @@ def test_a_step_budget_stops_at_that_step_even_between_evaluations():
     assert result.steps == [0, 10, 20, 25] and len(result.batch_loss) == 25
 
 
+def test_psnr_at_is_the_last_evaluation_within_the_time():
+    result = tiny_fit(steps=25, eval_every=10)
+    result.seconds, result.psnr = [0.0, 1.0, 2.0, 3.0], [10.0, 30.0, 20.0, 25.0]
+    assert result.psnr_at(2.5) == 20.0 and result.psnr_at(0.5) == 10.0
+    assert result.psnr_at(99) == 25.0 and result.first_seconds_at(25) == 1.0
+
+
 def test_full_batch_uses_every_pixel_and_is_deterministic():
     first, second = tiny_fit(steps=5, batch_size=None), tiny_fit(steps=5, batch_size=None)
     assert first.batch_loss == second.batch_loss
