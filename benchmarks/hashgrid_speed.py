@@ -4,9 +4,11 @@ What it measures: seconds of training (evaluation excluded) until the PSNR of th
 painting first reaches 37 dB, and the PSNR after 60 s of training, for lessonlib's
 `HashGridPainter` (12 levels from 16 to 1024 cells per side, the coarse ones dense, the fine ones
 hashed into 2^15 rows of 2 features, then a 64 x 2 ReLU MLP) trained with Adam (lr 1e-2, betas
-(0.9, 0.99), eps 1e-15, as Instant-NGP) on random batches of 16,384 pixels (`--batch-size`). The full image is
-evaluated every `--eval-every` steps, off the clock, so the 37 dB time is known to within that many
-steps. Its parameters must stay at most 40% of the image's 1,404,000 colour values: a network
+(0.9, 0.99), eps 1e-15, as Instant-NGP) on random batches of 16,384 pixels (`--batch-size`). The
+full image is evaluated every `--eval-every` steps, off the clock, so the 37 dB time is known to
+within that many steps; the PSNR after the budget is that of the best evaluated weights, which the
+run keeps (Adam's PSNR dips now and then for a step or two, as in the SIREN chapter). Its
+parameters must stay at most 40% of the image's 1,404,000 colour values: a network
 larger than the picture would be no compression.
 
 For comparison, the SIREN of the original blog recipe (4 hidden layers of 512, omega_0 = 30,
@@ -24,7 +26,7 @@ import time
 import torch
 
 from lessonlib.data import fetch
-from lessonlib.hashgrid import HashGridPainter, fit_batches
+from lessonlib.hashgrid import HashGridPainter, fit_batches, full_image_psnr
 from lessonlib.images import image_to_grid, load_image, psnr
 from lessonlib.models import SIREN, count_parameters
 
@@ -72,15 +74,17 @@ def main():
         raise SystemExit("the hash grid has more than 40% of the image's values: shrink it")
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2, betas=(0.9, 0.99), eps=1e-15)
     result = fit_batches(model, coords, targets, optimiser=optimiser, seconds=seconds,
-                         batch_size=args.batch_size,
-                         eval_every=args.eval_every, generator=torch.Generator().manual_seed(0))
+                         batch_size=args.batch_size, eval_every=args.eval_every,
+                         generator=torch.Generator().manual_seed(0), restore_best=True)
     reached = result.first_seconds_at(TARGET_DB)
+    kept = full_image_psnr(model, coords, targets)
     print(f"hash grid: {result.steps[-1]} steps in {result.seconds[-1]:.1f} s of training; "
-          f"PSNR {result.psnr[-1]:.1f} dB at the end (best {max(result.psnr):.1f} dB)")
+          f"PSNR {result.psnr[-1]:.1f} dB at the last step, {kept:.1f} dB with the best evaluated "
+          f"weights, which it keeps (as lessonlib.train.fit does)")
     for db in (30, 35, 37, 40, 42):
         at = result.first_seconds_at(db)
         print(f"  {db} dB after " + (f"{at:.1f} s" if at is not None else "more than the budget"))
-    print(f"hash_grid_psnr_after_{seconds:g}s: {result.psnr[-1]:.2f}")
+    print(f"hash_grid_psnr_after_{seconds:g}s: {kept:.2f}")
     siren_db, epochs = siren_psnr_after(coords, targets, seconds)
     print(f"original-recipe SIREN after {seconds:g} s ({epochs} full-batch epochs): {siren_db:.2f} dB")
     print(f"full_size_seconds_to_37dB: " + (f"{reached:.1f}" if reached is not None else f"> {seconds:g}"))

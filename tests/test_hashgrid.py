@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from lessonlib.animate import snapshot_frames
-from lessonlib.hashgrid import (PRIME, HashGrid, HashGridPainter, fit_batches, level_resolutions,
-                                touched_fraction)
+from lessonlib.hashgrid import (PRIME, HashGrid, HashGridPainter, fit_batches, full_image_psnr,
+                                gather_rows, level_resolutions, touched_fraction)
 
 
 def small_grid(**settings):
@@ -75,6 +75,20 @@ def test_gradients_reach_only_the_entries_under_the_batch():
         assert 1 <= round(fraction * n) <= 4
 
 
+def test_gather_rows_has_the_gradient_of_plain_indexing():
+    torch.manual_seed(0)
+    table = torch.randn(7, 3, dtype=torch.float64, requires_grad=True)
+    rows = torch.tensor([0, 3, 3, 6, 0, 0])
+    out = gather_rows(table, rows)
+    assert torch.equal(out, table[rows])
+    weights = torch.randn(6, 3, dtype=torch.float64)
+    (grad,) = torch.autograd.grad((out * weights).sum(), table)
+    (want,) = torch.autograd.grad((table[rows] * weights).sum(), table)
+    torch.testing.assert_close(grad, want)
+    assert torch.count_nonzero(grad.abs().sum(1)) == 3  # rows 1, 2, 4 and 5 untouched
+    assert torch.autograd.gradcheck(lambda t: gather_rows(t, rows), (table,))
+
+
 def test_touched_fraction_needs_a_backward_pass_first():
     with pytest.raises(ValueError, match="run a forward and backward pass"):
         touched_fraction(small_grid())
@@ -99,6 +113,18 @@ def test_psnr_at_is_the_last_evaluation_within_the_time():
     result.seconds, result.psnr = [0.0, 1.0, 2.0, 3.0], [10.0, 30.0, 20.0, 25.0]
     assert result.psnr_at(2.5) == 20.0 and result.psnr_at(0.5) == 10.0
     assert result.psnr_at(99) == 25.0 and result.first_seconds_at(25) == 1.0
+
+
+def test_restore_best_ends_with_the_weights_of_the_best_evaluation():
+    plain, best = tiny_fit(steps=30, eval_every=1), tiny_fit(steps=30, eval_every=1, restore_best=True)
+    assert plain.psnr == best.psnr  # the same training
+    coords = torch.rand(64, 2, generator=torch.Generator().manual_seed(5)) * 2 - 1
+    assert not torch.equal(plain.model(coords), best.model(coords))
+    # evaluate the restored model on the tiny problem's own pixels: its PSNR is the best seen
+    torch.manual_seed(1)
+    HashGridPainter(levels=3, log2_table_size=6, base_resolution=2, max_resolution=8)
+    pixels, colours = torch.rand(64, 2) * 2 - 1, torch.rand(64, 3)
+    assert math.isclose(full_image_psnr(best.model, pixels, colours), max(best.psnr), rel_tol=1e-6)
 
 
 def test_full_batch_uses_every_pixel_and_is_deterministic():
