@@ -37,6 +37,13 @@ def _matching_hint(answer, hints, default, rel_tol=0.02):
     return next((h for value, h in hints.items() if math.isclose(answer, value, rel_tol=rel_tol)), default)
 
 
+def _verdict(answer, name, want, good, hints, default):
+    """Correct within 2% of `want` (saying `good`); else the hint of a known slip it matches, or `default`."""
+    if math.isclose(answer, want, rel_tol=0.02):
+        return _report(True, name, good, "")
+    return _report(False, name, "", _matching_hint(answer, hints, default))
+
+
 def check_bias_correction(bias_corrected):
     """Exercise (The mathematics of Adam): `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
     name = "bias-corrected moments"
@@ -283,15 +290,13 @@ def check_psnr_grey_levels(answer, db=37.0):
     if answer is None:
         return False
     want = 255 * 10 ** (-db / 20)
-    if math.isclose(answer, want, rel_tol=0.02):
-        return _report(True, name, f"MSE = 10^(-{db:g}/10), so the RMS error is 10^(-{db:g}/20) = "
-                       f"{want / 255:.4f} of the range, {want:.2f} of 255 levels.", "")
+    good = (f"MSE = 10^(-{db:g}/10), so the RMS error is 10^(-{db:g}/20) = "
+            f"{want / 255:.4f} of the range, {want:.2f} of 255 levels.")
     hints = {want / 255: "that is the error as a fraction of the range [0, 1]; multiply by 255.",
              255 * 10 ** (-db / 10): "that is 255 times the MSE; the root-mean-square error is the square root of the MSE.",
              255**2 * 10 ** (-db / 10): "that is the MSE in squared grey levels; take its square root."}
-    hint = _matching_hint(answer, hints, "PSNR = -10 log10(MSE) for colours in [0, 1]: solve for the MSE, take "
-                          "its square root (the RMS error) and scale it to 255 levels.")
-    return _report(False, name, "", hint)
+    return _verdict(answer, name, want, good, hints, "PSNR = -10 log10(MSE) for colours in [0, 1]: solve for the MSE, take "
+                    "its square root (the RMS error) and scale it to 255 levels.")
 
 
 def check_first_layer_periods(answer, omega_0=30.0, bound=0.5):
@@ -301,17 +306,15 @@ def check_first_layer_periods(answer, omega_0=30.0, bound=0.5):
     if answer is None:
         return False
     want = omega_0 * bound * 2 / (2 * math.pi)
-    if math.isclose(answer, want, rel_tol=0.02):
-        return _report(True, name, f"the phase omega_0 * w * x changes by at most {omega_0:g} x {bound:g} x 2 = "
-                       f"{omega_0 * bound * 2:g} radians from x = -1 to 1: {want:.2f} periods of 2 pi.", "")
+    good = (f"the phase omega_0 * w * x changes by at most {omega_0:g} x {bound:g} x 2 = "
+            f"{omega_0 * bound * 2:g} radians from x = -1 to 1: {want:.2f} periods of 2 pi.")
     hints = {omega_0 * bound * 2: "that is the change of phase in radians; one period is 2 pi radians.",
              omega_0 * 2 / (2 * math.pi): f"the first layer's weights are at most {bound:g} in size (U(-1/n, 1/n), "
                                           "n = 2 inputs), not 1.",
              want / 2: "x runs from -1 to 1 across the image: a width of 2, not 1."}
-    hint = _matching_hint(answer, hints, f"the unit computes sin(omega_0 (w_x x + w_y y + b)) with |w_x| <= "
-                          f"{bound:g}; across the width only x changes, from -1 to 1. How many times 2 pi does "
-                          "the phase change by?")
-    return _report(False, name, "", hint)
+    return _verdict(answer, name, want, good, hints, f"the unit computes sin(omega_0 (w_x x + w_y y + b)) with |w_x| <= "
+                    f"{bound:g}; across the width only x changes, from -1 to 1. How many times 2 pi does "
+                    "the phase change by?")
 
 
 def check_batch_size_factor(answer, shrink=3.0):
@@ -321,16 +324,14 @@ def check_batch_size_factor(answer, shrink=3.0):
     if answer is None:
         return False
     want = shrink**2
-    if math.isclose(answer, want, rel_tol=0.02):
-        return _report(True, name, f"the spread falls like 1 / sqrt(B), so {want:g} times the batch size divides "
-                       f"it by sqrt({want:g}) = {shrink:g}, at {want:g} times the gradient work per step.", "")
+    good = (f"the spread falls like 1 / sqrt(B), so {want:g} times the batch size divides "
+            f"it by sqrt({want:g}) = {shrink:g}, at {want:g} times the gradient work per step.")
     hints = {shrink: f"the spread falls like 1 / sqrt(B), not 1 / B: {shrink:g} times the batch divides it by "
                      f"sqrt({shrink:g}) only.",
              1 / shrink: "a smaller batch makes the gradient noisier, not quieter.",
              1 / want: "a smaller batch makes the gradient noisier, not quieter."}
-    hint = _matching_hint(answer, hints, "the variance of an average of B independent terms is sigma^2 / B, "
-                          "so the spread is sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
-    return _report(False, name, "", hint)
+    return _verdict(answer, name, want, good, hints, "the variance of an average of B independent terms is sigma^2 / B, "
+                    "so the spread is sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
 
 
 def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
@@ -341,16 +342,14 @@ def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
         return False
     vertices, rows = (resolution + 1) ** 2, 2**log2_table_size
     want = vertices / rows
-    if math.isclose(answer, want, rel_tol=0.02):
-        return _report(True, name, f"the level has ({resolution} + 1)^2 = {vertices:,} vertices and "
-                       f"{rows:,} rows: {want:.1f} vertices share each row on average.", "")
+    good = (f"the level has ({resolution} + 1)^2 = {vertices:,} vertices and "
+            f"{rows:,} rows: {want:.1f} vertices share each row on average.")
     hints = {resolution**2 / rows: "a grid of N x N cells has N + 1 vertices per side.",
              rows / vertices: "that is rows per vertex; turn the fraction over.",
              (resolution + 1) ** 2 / log2_table_size: f"the table has 2^{log2_table_size} rows, not "
                                                        f"{log2_table_size}."}
-    hint = _matching_hint(answer, hints, "count the level's vertices, (N + 1)^2, and divide by the number of "
-                          "rows they are hashed into.")
-    return _report(False, name, "", hint)
+    return _verdict(answer, name, want, good, hints, "count the level's vertices, (N + 1)^2, and divide by the number of "
+                    "rows they are hashed into.")
 
 
 def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
@@ -360,14 +359,12 @@ def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
     if answer is None:
         return False
     want = (grad + eps) / (grad + small_eps)
-    if math.isclose(answer, want, rel_tol=0.02):
-        return _report(True, name, f"with m_hat = g and sqrt(v_hat) = |g| the step is lr * g / (|g| + eps): "
-                       f"about lr with eps = {small_eps:g}, but lr * {grad:g} / {grad + eps:g} = "
-                       f"lr / {want:.0f} with eps = {eps:g}. Adam has become SGD with the rate lr / eps.", "")
+    good = (f"with m_hat = g and sqrt(v_hat) = |g| the step is lr * g / (|g| + eps): "
+            f"about lr with eps = {small_eps:g}, but lr * {grad:g} / {grad + eps:g} = "
+            f"lr / {want:.0f} with eps = {eps:g}. Adam has become SGD with the rate lr / eps.")
     hints = {eps / small_eps: "that compares the two eps alone; the step is lr * g / (|g| + eps), and |g| "
                               "dominates the small eps.",
              1 / want: "a larger eps makes the step smaller: give how many times smaller, a number above 1.",
              math.sqrt(want): "sqrt(v_hat) is already |g|: no further square root."}
-    hint = _matching_hint(answer, hints, "for a steady gradient m_hat = g and v_hat = g^2: write the step "
-                          "lr * m_hat / (sqrt(v_hat) + eps) for both eps and divide.")
-    return _report(False, name, "", hint)
+    return _verdict(answer, name, want, good, hints, "for a steady gradient m_hat = g and v_hat = g^2: write the step "
+                    "lr * m_hat / (sqrt(v_hat) + eps) for both eps and divide.")
