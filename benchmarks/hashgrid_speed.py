@@ -21,12 +21,11 @@ Run: LESSONLIB_DATA_DIR=/work/shared/data python benchmarks/hashgrid_speed.py [-
 """
 
 import argparse
-import time
 
 import torch
 
 from lessonlib.data import fetch
-from lessonlib.hashgrid import HashGridPainter, fit_batches, full_image_psnr
+from lessonlib.hashgrid import HashGridPainter, fit_batches
 from lessonlib.images import image_to_grid, load_image, psnr
 from lessonlib.models import SIREN, count_parameters
 
@@ -39,16 +38,10 @@ def siren_psnr_after(coords, targets, seconds):
     torch.manual_seed(0)
     model = SIREN(hidden_features=512, hidden_layers=4, omega_0=30.0)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
-    best, trained, epochs = 0.0, 0.0, 0
-    while trained < seconds:
-        start = time.perf_counter()
-        optimiser.zero_grad(set_to_none=True)
-        loss = torch.mean((model(coords) - targets) ** 2)
-        loss.backward()
-        optimiser.step()
-        trained += time.perf_counter() - start
-        best, epochs = max(best, psnr(loss.item())), epochs + 1
-    return best, epochs
+    # full batch: each step's loss is the whole image's error, so no evaluations are needed
+    result = fit_batches(model, coords, targets, optimiser=optimiser, batch_size=None,
+                         seconds=seconds, eval_every=10**9)
+    return psnr(min(result.batch_loss)), len(result.batch_loss)
 
 
 def main():
@@ -77,7 +70,7 @@ def main():
                          batch_size=args.batch_size, eval_every=args.eval_every,
                          generator=torch.Generator().manual_seed(0), restore_best=True)
     reached = result.first_seconds_at(TARGET_DB)
-    kept = full_image_psnr(model, coords, targets)
+    kept = max(result.psnr)  # the PSNR of the weights fit_batches restored
     print(f"hash grid: {result.steps[-1]} steps in {result.seconds[-1]:.1f} s of training; "
           f"PSNR {result.psnr[-1]:.1f} dB at the last step, {kept:.1f} dB with the best evaluated "
           f"weights, which it keeps (as lessonlib.train.fit does)")

@@ -160,12 +160,11 @@ def snapshot_frames(snapshots, scale=3, history=None, unit="epoch"):
 
     if not snapshots:
         raise ValueError("no snapshots to animate: pass snapshot_epochs to fit()")
-    size = max(12, 6 * scale)
-    font = ImageFont.load_default(size=size)
     if unit not in ("epoch", "step"):
         raise ValueError(f"unit must be 'epoch' or 'step', got {unit!r}")
-    when = (history.epochs if unit == "epoch" else history.steps) if history is not None else []
-    psnr_at = dict(zip(when, history.psnr)) if history is not None else {}
+    size = max(12, 6 * scale)
+    font = ImageFont.load_default(size=size)
+    psnr_at = {} if history is None else dict(zip(getattr(history, unit + "s"), history.psnr))
     for epoch in sorted(snapshots):
         img = Image.fromarray(snapshots[epoch])
         w, h = img.width * scale, img.height * scale
