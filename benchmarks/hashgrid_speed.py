@@ -15,9 +15,13 @@ For comparison, the SIREN of the original blog recipe (4 hidden layers of 512, o
 Adam lr 1e-4, full batch, coordinates in [-1, 1]) trains for the same 60 s on the same image and
 its PSNR is printed.
 
-Run: LESSONLIB_DATA_DIR=/work/shared/data python benchmarks/hashgrid_speed.py [--seconds S]
-     [--quick-check]. Use both cores and a quiet machine. The last line is
-     `full_size_seconds_to_37dB: <seconds>` (or `> <seconds>` when 37 dB was not reached).
+Both train with `lessonlib.train.fit` on the device `get_device()` picks (a GPU when there is one;
+set LESSONLIB_DEVICE=cpu to compare with a CPU), the clock read after the device has finished.
+
+Run: python benchmarks/hashgrid_speed.py [--seconds S] [--quick-check], with the painting where
+`lessonlib.data.fetch` finds it (e.g. LESSONLIB_DATA_DIR=../shared/data from the repository on the
+project's machines). Use a quiet machine. The last line is `full_size_seconds_to_37dB: <seconds>`
+(or `> <seconds>` when 37 dB was not reached).
 """
 
 import argparse
@@ -25,23 +29,24 @@ import argparse
 import torch
 
 from lessonlib.data import fetch
-from lessonlib.hashgrid import HashGridPainter, fit_batches
-from lessonlib.images import image_to_grid, load_image, psnr
+from lessonlib.device import get_device
+from lessonlib.hashgrid import HashGridPainter
+from lessonlib.images import image_to_grid, load_image
 from lessonlib.models import SIREN, count_parameters
+from lessonlib.optim import INSTANT_NGP, Optimiser
+from lessonlib.train import fit
 
 FULL_SIZE = (800, 585)  # (H, W), the original experiment's size
 TARGET_DB = 37.0
 
 
 def siren_psnr_after(coords, targets, seconds):
-    """The original recipe's SIREN, full batch, for `seconds` of training: its best PSNR."""
+    """The original recipe's SIREN, full batch, for `seconds` of training: its best PSNR and epochs."""
     torch.manual_seed(0)
     model = SIREN(hidden_features=512, hidden_layers=4, omega_0=30.0)
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
-    # full batch: each step's loss is the whole image's error, so no evaluations are needed
-    result = fit_batches(model, coords, targets, optimiser=optimiser, batch_size=None,
-                         seconds=seconds, eval_every=10**9)
-    return psnr(min(result.batch_loss)), len(result.batch_loss)
+    result = fit(model, coords, targets, optimiser=Optimiser("Adam", lr=1e-4), seconds=seconds,
+                 progress=False)
+    return result.best_psnr, result.steps[-1]
 
 
 def main():
@@ -61,26 +66,24 @@ def main():
     model = HashGridPainter(**grid)
     share = count_parameters(model) / targets.numel()
     print(f"image {size[0]}x{size[1]}: {targets.numel():,} colour values; hash grid "
-          f"{count_parameters(model):,} parameters ({100 * share:.0f}% of them); "
-          f"{torch.get_num_threads()} threads")
+          f"{count_parameters(model):,} parameters ({100 * share:.0f}% of them); device "
+          f"{get_device()}, {torch.get_num_threads()} CPU threads")
     if share > 0.4:
         raise SystemExit("the hash grid has more than 40% of the image's values: shrink it")
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2, betas=(0.9, 0.99), eps=1e-15)
-    result = fit_batches(model, coords, targets, optimiser=optimiser, seconds=seconds,
-                         batch_size=args.batch_size, eval_every=args.eval_every,
-                         generator=torch.Generator().manual_seed(0), restore_best=True)
+    result = fit(model, coords, targets, optimiser=INSTANT_NGP, seconds=seconds,
+                 batch_size=args.batch_size, eval_every=args.eval_every, seed=0, progress=False)
     reached = result.first_seconds_at(TARGET_DB)
-    kept = max(result.psnr)  # the PSNR of the weights fit_batches restored
+    kept = result.best_psnr  # the PSNR of the best evaluated weights, which fit restores
     print(f"hash grid: {result.steps[-1]} steps in {result.seconds[-1]:.1f} s of training; "
           f"PSNR {result.psnr[-1]:.1f} dB at the last step, {kept:.1f} dB with the best evaluated "
-          f"weights, which it keeps (as lessonlib.train.fit does)")
+          f"weights, which it keeps")
     for db in (30, 35, 37, 40, 42):
         at = result.first_seconds_at(db)
         print(f"  {db} dB after " + (f"{at:.1f} s" if at is not None else "more than the budget"))
     print(f"hash_grid_psnr_after_{seconds:g}s: {kept:.2f}")
     siren_db, epochs = siren_psnr_after(coords, targets, seconds)
     print(f"original-recipe SIREN after {seconds:g} s ({epochs} full-batch epochs): {siren_db:.2f} dB")
-    print(f"full_size_seconds_to_37dB: " + (f"{reached:.1f}" if reached is not None else f"> {seconds:g}"))
+    print("full_size_seconds_to_37dB: " + (f"{reached:.1f}" if reached is not None else f"> {seconds:g}"))
 
 
 if __name__ == "__main__":

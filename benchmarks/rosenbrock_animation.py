@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from lessonlib.animate import animate_paths, rosenbrock_scene, show_paths
-from lessonlib.trajectory import run_trajectory
+from lessonlib.optim import Optimiser
+from lessonlib.trajectory import START, run_trajectory
 from lessonlib.video import probe_mp4
 
 BUDGET_SECONDS = 15.0
@@ -36,7 +37,7 @@ def naive_ms_per_frame(traj, frames=20):
 
 def main():
     print(f"cpu cores: {os.cpu_count()}, torch threads: {torch.get_num_threads()}")
-    traj = run_trajectory(torch.optim.Adam, start=(-0.8, 2.0), lr=0.01, tol=1e-4, max_iter=6000)
+    traj = run_trajectory(Optimiser("Adam", lr=0.01), start=START, tol=1e-4, max_iter=6000)
     print(f"path: {traj.iterations + 1} positions")
     naive = naive_ms_per_frame(traj)
     print(f"naive full redraw: {naive:.0f} ms/frame -> {naive * (traj.iterations + 1) / 1000:.0f} s for one frame per position")
@@ -48,7 +49,7 @@ def main():
           f"{info['width']}x{info['height']} {info['codec']} {info['pix_fmt']}, {size_kb:.0f} KiB, "
           f"{1000 * out['seconds'] / out['frames']:.1f} ms/frame")
     print(f"budget: {BUDGET_SECONDS:.0f} s -> {'within' if out['seconds'] <= BUDGET_SECONDS else 'OVER'} budget")
-    race = [run_trajectory(name, start=(-0.8, 2.0), lr=lr, tol=1e-4, max_iter=6000, **settings)
+    race = [run_trajectory(Optimiser(name, lr=lr, **settings), start=START, tol=1e-4, max_iter=6000)
             for name, lr, settings in RACE]
     with tempfile.TemporaryDirectory() as tmp:
         r = animate_paths(race, Path(tmp) / "race.mp4", labels=[name for name, _, _ in RACE], surface=False)

@@ -1,4 +1,5 @@
-"""Animations of optimiser paths: draw the static scene once, then only the moving parts."""
+"""Films: optimiser paths on Rosenbrock's valley (the scene drawn once, then only what moves),
+and a painter's snapshots."""
 
 import time
 
@@ -18,7 +19,7 @@ PATH_COLORS = ["tab:red", "tab:blue", "tab:orange", "tab:green", "tab:purple", "
 
 
 def frame_schedule(n_points, n_frames=240, power=2.0):
-    """Path indices to show, dense early and sparse late, first and last included (Rosenbrock chapter).
+    """Path indices to show, dense early and sparse late, first and last included.
 
     Index k of n_frames is round((n_points - 1) * (k / (n_frames - 1)) ** power): with power > 1 the
     quick first steps get many frames and the long crawl along the valley is sped up.
@@ -38,7 +39,7 @@ def _surface_height(f):
 
 
 def draw_contour(ax, xlim=XLIM, ylim=YLIM):
-    """Log-spaced contours of Rosenbrock's function, the valley floor and the minimum on `ax` (Rosenbrock chapter)."""
+    """Log-spaced contours of Rosenbrock's function, the valley floor and the minimum on `ax`."""
     gx, gy = np.meshgrid(np.linspace(*xlim, 241), np.linspace(*ylim, 241))
     gf = rosenbrock(gx, gy)
     mx, my = rosenbrock_minimum()
@@ -50,7 +51,7 @@ def draw_contour(ax, xlim=XLIM, ylim=YLIM):
 
 
 def rosenbrock_scene(trajectories, *, labels=None, fig=None, figsize=(11.2, 4.8), dpi=100, surface=True):
-    """Figure with the 3-D surface (log10(1 + f)) and a contour map, the minimum marked (Rosenbrock chapter).
+    """Figure with the 3-D surface (log10(1 + f)) and a contour map, the minimum marked.
 
     Draws on `fig` if given, else on a new off-screen figure. Returns (fig, artists): per trajectory a
     dict of path and point artists on each axes, all empty; fill them with `show_paths`.
@@ -89,7 +90,7 @@ def rosenbrock_scene(trajectories, *, labels=None, fig=None, figsize=(11.2, 4.8)
 
 
 def show_paths(artists, trajectories, upto):
-    """Set each path artist to its trajectory up to index `upto` (inclusive) (Rosenbrock chapter)."""
+    """Set each path artist to its trajectory up to index `upto` (inclusive)."""
     for item, traj in zip(artists, trajectories):
         i = min(upto, traj.iterations)
         x, y = traj.x[: i + 1], traj.y[: i + 1]
@@ -102,7 +103,7 @@ def show_paths(artists, trajectories, upto):
 
 
 def plot_path(trajectories, labels=None, surface=True):
-    """Static figure of whole paths on the surface and the contour map (Rosenbrock chapter)."""
+    """Static figure of whole paths on the surface and the contour map."""
     trajectories = _as_list(trajectories)
     fig = plt.figure(figsize=(11.2, 4.8) if surface else (5.6, 4.8), layout="constrained")
     fig, artists = rosenbrock_scene(trajectories, labels=labels, fig=fig, surface=surface)
@@ -112,7 +113,7 @@ def plot_path(trajectories, labels=None, surface=True):
 
 def animate_paths(trajectories, path, *, labels=None, n_frames=240, fps=30, hold_seconds=1.5, power=2.5,
                   surface=True, dpi=100):
-    """Render the optimiser paths to a browser-playable MP4; the path so far is drawn in full (Rosenbrock chapter).
+    """Render the optimiser paths to a browser-playable MP4; the path so far is drawn in full.
 
     Returns a dict with the file path, frames written, the path indices shown, and render seconds.
     """
@@ -151,39 +152,38 @@ def _as_list(trajectories):
     return list(trajectories) if isinstance(trajectories, (list, tuple)) else [trajectories]
 
 
-def snapshot_frames(snapshots, scale=3, history=None, unit="epoch"):
-    """Upscaled snapshot images, each with a caption strip 'epoch N' (+ PSNR from `history`) (painting chapters).
+def snapshot_frames(snapshots, scale=3, history=None):
+    """Upscaled snapshot images, each with a caption strip 'step N' (+ PSNR from the FitResult `history`).
 
-    `unit="step"` labels the frames by training step, for the snapshots of `hashgrid.fit_batches`.
+    The caption says 'epoch' instead of 'step' for full-batch training, as `history.unit` does.
     """
     from PIL import Image, ImageDraw, ImageFont
 
     if not snapshots:
-        raise ValueError("no snapshots to animate: pass snapshot_epochs to fit()")
-    if unit not in ("epoch", "step"):
-        raise ValueError(f"unit must be 'epoch' or 'step', got {unit!r}")
+        raise ValueError("no snapshots to animate: pass snapshot_steps to fit()")
     size = max(12, 6 * scale)
     font = ImageFont.load_default(size=size)
-    psnr_at = {} if history is None else dict(zip(getattr(history, unit + "s"), history.psnr))
-    for epoch in sorted(snapshots):
-        img = Image.fromarray(snapshots[epoch])
+    unit = "step" if history is None else history.unit
+    psnr_at = {} if history is None else dict(zip(history.steps, history.psnr))
+    for step in sorted(snapshots):
+        img = Image.fromarray(snapshots[step])
         w, h = img.width * scale, img.height * scale
         img = img.resize((w, h), Image.NEAREST)
         strip = max(10 * scale, size + 8)
         frame = Image.new("RGB", (w + w % 2, h + strip + (h + strip) % 2), "white")
         frame.paste(img, (0, 0))
-        text = f"{unit} {epoch}" + (f"   PSNR {psnr_at[epoch]:.1f} dB" if epoch in psnr_at else "")
+        text = f"{unit} {step}" + (f"   PSNR {psnr_at[step]:.1f} dB" if step in psnr_at else "")
         ImageDraw.Draw(frame).text((2 * scale, h + 2 * scale), text, fill="black", font=font)
         yield np.asarray(frame)
 
 
-def animate_snapshots(snapshots, path, *, fps=12, scale=3, history=None, hold_seconds=1.5, unit="epoch"):
-    """Write the snapshots as a browser-playable MP4, the last frame held (painting chapters).
+def animate_snapshots(snapshots, path, *, fps=12, scale=3, history=None, hold_seconds=1.5):
+    """Write the snapshots as a browser-playable MP4, the last frame held.
 
     Returns a dict with the file path and the number of frames written.
     """
     with VideoWriter(path, fps=fps) as writer:
-        for frame in snapshot_frames(snapshots, scale=scale, history=history, unit=unit):
+        for frame in snapshot_frames(snapshots, scale=scale, history=history):
             writer.write(frame)
         writer.hold(hold_seconds)
         writer.close()

@@ -1,6 +1,10 @@
-"""The painting the last chapters paint: found locally or downloaded once, always checksum-verified."""
+"""The painting the painting chapters paint: found locally or downloaded once, always checksum-verified.
 
-import hashlib
+Where it is looked for, in order: the folder named by $LESSONLIB_DATA_DIR; the repository's `data/`
+folder when lessonlib runs from a clone of the book; the per-user cache of pooch
+(`pooch.os_cache("lessonlib")`). A download goes to the first of these that applies.
+"""
+
 import os
 import re
 from pathlib import Path
@@ -16,31 +20,38 @@ REGISTRY = {
     },
 }
 
-# the repository's data/ folder (lessonlib is installed editable); git ignores the images in it
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-
 ENV_VAR = "LESSONLIB_DATA_DIR"
 
 
+def default_data_dir() -> Path:
+    """The repository's `data/` folder when lessonlib runs from a clone of the book, else pooch's user cache."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "_quarto.yml").is_file() and (root / "data").is_dir():
+        return root / "data"  # git ignores the images in it
+    return Path(pooch.os_cache("lessonlib"))
+
+
 class DataError(RuntimeError):
-    """A data file is unknown, corrupted or cannot be downloaded (MLP and SIREN chapters)."""
+    """A data file is unknown, corrupted or cannot be downloaded."""
 
 
 def fetch(name="arnolfini.jpg", *, registry=REGISTRY, data_dir=None, progress=False) -> Path:
-    """Path to a verified local copy of `name`, downloading it on first use (MLP and SIREN chapters)."""
+    """Path to a verified local copy of `name`, downloading it on first use into `data_dir` (default above)."""
     if name not in registry:
         known = ", ".join(repr(k) for k in sorted(registry))
         raise DataError(f"unknown data file {name!r}; the known files are: {known}.") from None
     entry = registry[name]
-    folder = Path(data_dir).expanduser() if data_dir is not None else DATA_DIR
-
-    env = os.environ.get(ENV_VAR, "")
+    env = os.environ.get(ENV_VAR, "").strip()
     if env:
         candidate = Path(env).expanduser() / name
         if candidate.is_file():
             _check(candidate, entry["sha256"], f"it was found through {ENV_VAR}={env}; replace it with the "
-                   f"right file, or unset {ENV_VAR} so that the book uses {folder} instead.")
+                   f"right file, or unset {ENV_VAR} so that the book uses {default_data_dir()} instead.")
             return candidate
+    if data_dir is not None:
+        folder = Path(data_dir).expanduser()
+    else:
+        folder = Path(env).expanduser() if env else default_data_dir()
 
     candidate = folder / name
     if candidate.is_file():
@@ -51,16 +62,8 @@ def fetch(name="arnolfini.jpg", *, registry=REGISTRY, data_dir=None, progress=Fa
     return _download(name, entry, folder, progress)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _check(path: Path, expected: str, advice: str) -> None:
-    actual = _sha256(path)
+    actual = pooch.file_hash(str(path), alg="sha256")
     if actual != expected.lower():
         raise DataError(f"checksum mismatch for {path}: expected SHA-256 {expected} but the file has "
                         f"{actual}, so it is not the file the book needs (corrupted, truncated or a "

@@ -5,8 +5,8 @@ import math
 import torch
 
 from .functions import rosenbrock, rosenbrock_grad
-
-START = (-0.8, 2.0)
+from .optim import Optimiser
+from .trajectory import START, run_trajectory
 
 
 def _report(ok, name, good, hint):
@@ -45,7 +45,7 @@ def _verdict(answer, name, want, good, hints, default):
 
 
 def check_bias_correction(bias_corrected):
-    """Exercise (The mathematics of Adam): `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
+    """Self-check: `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
     name = "bias-corrected moments"
     if not _answered(bias_corrected, name, "define bias_corrected(m, v, t, beta1, beta2) and pass it in."):
         return False
@@ -67,7 +67,7 @@ def check_bias_correction(bias_corrected):
 
 
 def check_uncorrected_first_step(answer, beta1=0.9, beta2=0.9999):
-    """Exercise (The mathematics of Adam): Adam's first step without bias correction, in units of lr, for these betas."""
+    """Self-check: Adam's first step without bias correction, in units of lr, for these betas."""
     name = "first step without bias correction"
     answer = _number(answer, name, "set uncorrected to a number.", "give a multiple of lr, e.g. 2.5.")
     if answer is None:
@@ -85,7 +85,7 @@ def check_uncorrected_first_step(answer, beta1=0.9, beta2=0.9999):
 
 
 def check_adam_step(adam_step):
-    """Exercise (The mathematics of Adam): `adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)` -> (theta, m, v)."""
+    """Self-check: `adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)` -> (theta, m, v)."""
     name = "one Adam step"
     if not _answered(adam_step, name, "define adam_step(theta, g, m, v, t, lr, beta1, beta2, eps) and pass it in."):
         return False
@@ -115,8 +115,7 @@ def check_adam_step(adam_step):
 
 
 def check_learning_rate(lr, max_iter=2000, target=1e-3):
-    """Exercise (Adam on the Rosenbrock function): an Adam lr that gets below f = 1e-3 within 2,000 iterations from (-0.8, 2)."""
-    from .trajectory import run_trajectory
+    """Self-check: an Adam lr that gets below f = 1e-3 within 2,000 iterations from (-0.8, 2)."""
 
     name = "a learning rate for Adam"
     lr = _number(lr, name, "set lr to a number.", "give a learning rate, e.g. 0.05.")
@@ -124,13 +123,14 @@ def check_learning_rate(lr, max_iter=2000, target=1e-3):
         return False
     if not (math.isfinite(lr) and lr > 0):
         return _report(False, name, "", f"a learning rate must be a positive number, got {lr}.")
-    traj = run_trajectory("Adam", start=START, lr=lr, tol=target, max_iter=max_iter)
+    traj = run_trajectory(Optimiser("Adam", lr=lr), start=START, tol=target, max_iter=max_iter)
     if traj.converged:
         return _report(True, name, f"with lr = {lr:g}, f < {target:g} after {traj.iterations} iterations.", "")
     if traj.diverged:
         return _report(False, name, "", "the run diverged: try a smaller lr.")
     # which way to go? try half and double the learning rate and see which ends lower
-    half, double = (run_trajectory("Adam", start=START, lr=k * lr, tol=target, max_iter=max_iter) for k in (0.5, 2.0))
+    half, double = (run_trajectory(Optimiser("Adam", lr=k * lr), start=START, tol=target, max_iter=max_iter)
+                    for k in (0.5, 2.0))
     better = "larger" if (double.f[-1] if not double.diverged else math.inf) < half.f[-1] else "smaller"
     hint = (f"after {max_iter} iterations f = {traj.f[-1]:.2g}; with twice this lr it ends at {double.f[-1]:.2g}, "
             f"with half of it at {half.f[-1]:.2g}: try a {better} lr.")
@@ -138,7 +138,7 @@ def check_learning_rate(lr, max_iter=2000, target=1e-3):
 
 
 def check_one_step_lr(answer):
-    """Exercise (What is optimisation?): the lr that takes gradient descent on `bowl` to its minimum in one step."""
+    """Self-check: the lr that takes gradient descent on `bowl` to its minimum in one step."""
     from .functions import bowl_grad
 
     name = "one-step learning rate for the bowl"
@@ -169,7 +169,7 @@ def saddle_escape_steps(lr, y0=1e-6):
 
 
 def check_saddle_escape(answer, lr=0.05, y0=1e-6):
-    """Exercise (What is optimisation?): steps of gradient descent at this lr on x^2 - y^2 until |y| > 1 from y0."""
+    """Self-check: steps of gradient descent at this lr on x^2 - y^2 until |y| > 1 from y0."""
     name = "steps to escape the saddle"
     answer = _number(answer, name, "set escape_steps to a number of steps.", "give a whole number, e.g. 50.")
     if answer is None:
@@ -191,7 +191,7 @@ def check_saddle_escape(answer, lr=0.05, y0=1e-6):
 
 
 def check_stable_lr(answer, point=(0.5, 0.25)):
-    """Exercise (Adam on the Rosenbrock function): the largest lr at which gradient descent is stable near `point`."""
+    """Self-check: the largest lr at which gradient descent is stable near `point`."""
     name = "largest stable learning rate"
     answer = _number(answer, name, "set lr_limit to a number.", "give a learning rate, e.g. 0.001.")
     if answer is None:
@@ -214,7 +214,7 @@ def check_stable_lr(answer, point=(0.5, 0.25)):
 
 
 def check_mlp_parameters(answer, hidden_features=64, hidden_layers=2):
-    """Exercise (An MLP learns to paint): trainable parameters of MLP(hidden_features=64, hidden_layers=2)."""
+    """Self-check: trainable parameters of MLP(hidden_features=64, hidden_layers=2)."""
     from .models import MLP, count_parameters
 
     name = "parameters of a small MLP"
@@ -238,7 +238,7 @@ def check_mlp_parameters(answer, hidden_features=64, hidden_layers=2):
 
 
 def check_training_epoch(one_epoch):
-    """Exercise (An MLP learns to paint): `one_epoch(model, optimiser, X, y)` does one full-batch step, returns the loss."""
+    """Self-check: `one_epoch(model, optimiser, X, y)` does one full-batch step, returns the loss."""
     from .models import MLP
 
     name = "one training epoch"
@@ -284,7 +284,7 @@ def check_training_epoch(one_epoch):
 
 
 def check_psnr_grey_levels(answer, db=37.0):
-    """Exercise (A SIREN paints): the root-mean-square error, in grey levels of 0..255, of a picture at `db` dB."""
+    """Self-check: the root-mean-square error, in grey levels of 0..255, of a picture at `db` dB."""
     name = f"grey levels at {db:g} dB"
     answer = _number(answer, name, "set grey_levels to a number.", "give a number of grey levels, e.g. 10.")
     if answer is None:
@@ -300,7 +300,7 @@ def check_psnr_grey_levels(answer, db=37.0):
 
 
 def check_first_layer_periods(answer, omega_0=30.0, bound=0.5):
-    """Exercise (A SIREN paints): most periods one first-layer sine unit completes across the image width."""
+    """Self-check: most periods one first-layer sine unit completes across the image width."""
     name = f"periods across the image at omega_0 = {omega_0:g}"
     answer = _number(answer, name, "set periods to a number.", "give a number of periods, e.g. 3.")
     if answer is None:
@@ -318,7 +318,7 @@ def check_first_layer_periods(answer, omega_0=30.0, bound=0.5):
 
 
 def check_batch_size_factor(answer, shrink=3.0):
-    """Exercise (What is optimisation?): the factor on the batch size that makes the gradient's spread `shrink` times smaller."""
+    """Self-check: the factor on the batch size that makes the gradient's spread `shrink` times smaller."""
     name = f"batch size for a {shrink:g} times smaller spread"
     answer = _number(answer, name, "set batch_factor to a number.", "give a factor, e.g. 2.")
     if answer is None:
@@ -335,7 +335,7 @@ def check_batch_size_factor(answer, shrink=3.0):
 
 
 def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
-    """Exercise (The full-size portrait): vertices per table row, on average, of a hashed level."""
+    """Self-check: vertices per table row, on average, of a hashed level."""
     name = f"vertices per row at resolution {resolution}, table 2^{log2_table_size}"
     answer = _number(answer, name, "set per_row to a number.", "give a number of vertices, e.g. 10.")
     if answer is None:
@@ -353,7 +353,7 @@ def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
 
 
 def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
-    """Exercise (The full-size portrait): how many times smaller a steady entry's Adam step is with a larger eps."""
+    """Self-check: how many times smaller a steady entry's Adam step is with a larger eps."""
     name = f"step with eps = {eps:g} versus {small_eps:g}"
     answer = _number(answer, name, "set factor to a number.", "give a factor, e.g. 2.")
     if answer is None:

@@ -12,7 +12,7 @@ class ImageError(ValueError):
 
 
 def load_image(source, size=None) -> np.ndarray:
-    """Any image file (RGB, RGBA, grey, palette, 16-bit) as float32 RGB in [0, 1], shape (H, W, 3) (MLP and SIREN chapters).
+    """Any image file (RGB, RGBA, grey, palette, 16-bit) as float32 RGB in [0, 1], shape (H, W, 3).
 
     `size` is (H, W) to resize to (Lanczos); transparent pixels are laid on white.
     """
@@ -60,7 +60,7 @@ def _check_size(size):
 
 
 def make_coords(height, width) -> torch.Tensor:
-    """Pixel-centre coordinates in [-1, 1], row-major, y pointing up: shape (H*W, 2) as (x, y) (MLP and SIREN chapters)."""
+    """Pixel-centre coordinates in [-1, 1], row-major, y pointing up: shape (H*W, 2) as (x, y)."""
     h, w = _check_size((height, width))
     xs = (2 * torch.arange(w, dtype=torch.float32) + 1) / w - 1
     ys = 1 - (2 * torch.arange(h, dtype=torch.float32) + 1) / h  # row 0 is the top: y = +1 - 1/H
@@ -69,7 +69,7 @@ def make_coords(height, width) -> torch.Tensor:
 
 
 def image_to_grid(image):
-    """(coords, targets): one (x, y) row and one (r, g, b) row per pixel, row-major (MLP and SIREN chapters)."""
+    """(coords, targets): one (x, y) row and one (r, g, b) row per pixel, row-major."""
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3 or image.shape[2] != 3:
         raise ImageError(f"expected an (H, W, 3) RGB image, got shape {image.shape}")
@@ -78,7 +78,7 @@ def image_to_grid(image):
 
 
 def grid_to_image(values, height, width) -> np.ndarray:
-    """Predictions (H*W, 3) back to an (H, W, 3) float image clipped to [0, 1] (MLP and SIREN chapters)."""
+    """Predictions (H*W, 3) back to an (H, W, 3) float image clipped to [0, 1]."""
     if isinstance(values, torch.Tensor):
         values = values.detach().cpu().numpy()
     values = np.asarray(values, dtype=np.float32)
@@ -88,18 +88,18 @@ def grid_to_image(values, height, width) -> np.ndarray:
 
 
 def to_uint8(image) -> np.ndarray:
-    """A float image in [0, 1] as uint8 (MLP and SIREN chapters)."""
+    """A float image in [0, 1] as uint8."""
     return (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def psnr(a, b=None) -> float:
-    """Peak signal-to-noise ratio in dB for images in [0, 1]: psnr(mse) or psnr(image, reference) (MLP and SIREN chapters)."""
+    """Peak signal-to-noise ratio in dB for images in [0, 1]: psnr(mse) or psnr(image, reference)."""
     mse = float(a) if b is None else float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
     return float("inf") if mse == 0 else -10.0 * np.log10(mse)
 
 
 def gaussian_blur(image, sigma) -> np.ndarray:
-    """Blur an (H, W, 3) image with a Gaussian of `sigma` pixels, edges reflected (MLP chapter)."""
+    """Blur an (H, W, 3) image with a Gaussian of `sigma` pixels, edges reflected."""
     image = np.asarray(image, dtype=np.float64)
     if sigma <= 0:
         return image.copy()
@@ -112,7 +112,7 @@ def gaussian_blur(image, sigma) -> np.ndarray:
 
 
 def radial_spectrum(image, bins=32):
-    """Radially averaged power spectrum of an image's brightness: (cycles per pixel, power) (MLP chapter)."""
+    """Radially averaged power spectrum of an image's brightness: (cycles per pixel, power)."""
     grey = np.asarray(image, dtype=np.float64).mean(axis=2)
     grey = grey - grey.mean()
     power = np.abs(np.fft.fftshift(np.fft.fft2(grey))) ** 2

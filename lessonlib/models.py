@@ -5,19 +5,21 @@ import math
 import torch
 from torch import nn
 
+from .checks import positive_number, whole_number
+
 
 def _check_sizes(in_features, hidden_features, hidden_layers, out_features):
-    for name, value, least in [("in_features", in_features, 1), ("hidden_features", hidden_features, 1),
-                               ("hidden_layers", hidden_layers, 0), ("out_features", out_features, 1)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+    """The four sizes as ints, each a whole number (hidden_layers may be 0)."""
+    return (whole_number("in_features", in_features), whole_number("hidden_features", hidden_features),
+            whole_number("hidden_layers", hidden_layers, least=0), whole_number("out_features", out_features))
 
 
 class MLP(nn.Sequential):
-    """Linear + ReLU layers: input layer, `hidden_layers` hidden layers, linear output (MLP chapter)."""
+    """Linear + ReLU layers: input layer, `hidden_layers` hidden layers, linear output."""
 
     def __init__(self, in_features=2, hidden_features=512, hidden_layers=4, out_features=3):
-        _check_sizes(in_features, hidden_features, hidden_layers, out_features)
+        in_features, hidden_features, hidden_layers, out_features = _check_sizes(
+            in_features, hidden_features, hidden_layers, out_features)
         layers = [nn.Linear(in_features, hidden_features), nn.ReLU()]
         for _ in range(hidden_layers):
             layers += [nn.Linear(hidden_features, hidden_features), nn.ReLU()]
@@ -26,7 +28,7 @@ class MLP(nn.Sequential):
 
 
 class SineLayer(nn.Module):
-    """sin(omega_0 * (W x + b)) with Sitzmann et al.'s initialisation (SIREN chapter)."""
+    """sin(omega_0 * (W x + b)) with Sitzmann et al.'s initialisation."""
 
     def __init__(self, in_features, out_features, is_first=False, omega_0=30.0):
         super().__init__()
@@ -42,12 +44,12 @@ class SineLayer(nn.Module):
 
 
 class SIREN(nn.Sequential):
-    """Sine layers (first + `hidden_layers`) and a linear output initialised as in the paper (SIREN chapter)."""
+    """Sine layers (first + `hidden_layers`) and a linear output initialised as in the paper."""
 
     def __init__(self, in_features=2, hidden_features=512, hidden_layers=4, out_features=3, omega_0=30.0):
-        _check_sizes(in_features, hidden_features, hidden_layers, out_features)
-        if not (isinstance(omega_0, (int, float)) and math.isfinite(omega_0) and omega_0 > 0):
-            raise ValueError(f"omega_0 must be a positive number, got {omega_0!r}")
+        in_features, hidden_features, hidden_layers, out_features = _check_sizes(
+            in_features, hidden_features, hidden_layers, out_features)
+        omega_0 = positive_number("omega_0", omega_0)
         layers = [SineLayer(in_features, hidden_features, is_first=True, omega_0=omega_0)]
         layers += [SineLayer(hidden_features, hidden_features, omega_0=omega_0) for _ in range(hidden_layers)]
         final = nn.Linear(hidden_features, out_features)
@@ -60,17 +62,15 @@ class SIREN(nn.Sequential):
 
 
 class FourierFeatureMLP(nn.Module):
-    """A ReLU MLP on random Fourier features [cos 2πBv, sin 2πBv], B ~ N(0, sigma²) fixed (Tancik et al. 2020; SIREN chapter)."""
+    """A ReLU MLP on random Fourier features [cos 2πBv, sin 2πBv], B ~ N(0, sigma²) fixed (Tancik et al. 2020)."""
 
     def __init__(self, in_features=2, num_frequencies=64, sigma=10.0, hidden_features=512, hidden_layers=4,
                  out_features=3):
         super().__init__()
-        _check_sizes(in_features, hidden_features, hidden_layers, out_features)
-        if isinstance(num_frequencies, bool) or not isinstance(num_frequencies, int) or num_frequencies < 1:
-            raise ValueError(f"num_frequencies must be a whole number >= 1, got {num_frequencies!r}")
-        if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
-            raise ValueError(f"sigma must be a positive number, got {sigma!r}")
-        self.sigma = float(sigma)
+        in_features, hidden_features, hidden_layers, out_features = _check_sizes(
+            in_features, hidden_features, hidden_layers, out_features)
+        num_frequencies = whole_number("num_frequencies", num_frequencies)
+        self.sigma = positive_number("sigma", sigma)
         # a buffer, not a parameter: the frequencies are drawn once and never trained
         self.register_buffer("B", torch.randn(num_frequencies, in_features) * self.sigma)
         self.mlp = MLP(2 * num_frequencies, hidden_features, hidden_layers, out_features)
@@ -85,5 +85,5 @@ class FourierFeatureMLP(nn.Module):
 
 
 def count_parameters(model) -> int:
-    """Number of trainable parameters (MLP and SIREN chapters)."""
+    """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,10 +1,71 @@
-"""Adam written out from the equations of 'The mathematics of Adam' chapter."""
+"""Optimisers: Adam written out from its equations, and `Optimiser`, how the book names any of them.
+
+Everywhere in lessonlib an optimiser is passed the same way: an `Optimiser` (a torch.optim class or
+its name, with its settings, waiting for parameters), or just a name or class for its defaults.
+"""
 
 import torch
 
 
+class Optimiser:
+    """An optimiser and its settings, without parameters: `Optimiser("Adam", lr=1e-3)(params)` builds it.
+
+    `kind` is a torch.optim.Optimizer subclass or its name; names are looked up in torch.optim, then
+    among lessonlib's own optimisers (`EXTRA`).
+    """
+
+    def __init__(self, kind="Adam", **settings):
+        self.cls = _resolve(kind)
+        self.settings = dict(settings)
+        try:  # try the settings on a dummy parameter now, so a mistake shows where it was made
+            self.cls([torch.zeros(2, 2, requires_grad=True)], **self.settings)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{self.cls.__name__} rejected the settings {self.settings}: {err}") from None
+
+    @classmethod
+    def of(cls, optimiser) -> "Optimiser":
+        """`optimiser` as an Optimiser: an Optimiser unchanged, a class or name with its defaults."""
+        return optimiser if isinstance(optimiser, Optimiser) else cls(optimiser)
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    def __call__(self, params) -> torch.optim.Optimizer:
+        """The optimiser, built for `params` (parameters or parameter groups)."""
+        return self.cls(params, **self.settings)
+
+    def replace(self, **settings) -> "Optimiser":
+        """The same optimiser with some settings replaced or added."""
+        return Optimiser(self.cls, **(self.settings | settings))
+
+    def __eq__(self, other):
+        return isinstance(other, Optimiser) and (self.cls, self.settings) == (other.cls, other.settings)
+
+    def __repr__(self) -> str:
+        settings = "".join(f", {key}={value!r}" for key, value in self.settings.items())
+        return f"Optimiser({self.name!r}{settings})"
+
+
+def _resolve(kind):
+    if isinstance(kind, type) and issubclass(kind, torch.optim.Optimizer):
+        return kind
+    if isinstance(kind, str):
+        found = getattr(torch.optim, kind, None)
+        if isinstance(found, type) and issubclass(found, torch.optim.Optimizer):
+            return found
+        if kind in EXTRA:
+            return EXTRA[kind]
+        names = sorted({n for n, c in vars(torch.optim).items() if isinstance(c, type)
+                        and issubclass(c, torch.optim.Optimizer) and c is not torch.optim.Optimizer}
+                       | set(EXTRA))
+        raise ValueError(f"unknown optimiser {kind!r}; choose one of: {', '.join(names)}")
+    raise TypeError(f"an optimiser is a torch.optim.Optimizer subclass (e.g. torch.optim.Adam), its "
+                    f"name (e.g. 'Adam') or an Optimiser('Adam', lr=...), got {kind!r}")
+
+
 def _check_settings(lr, betas, eps, weight_decay):
-    """Reject settings Adam cannot use, saying what is allowed (The mathematics of Adam)."""
+    """Reject settings Adam cannot use, saying what is allowed (in torch.optim.Adam's words)."""
     if not lr > 0:
         raise ValueError(f"Invalid learning rate: {lr!r} (must be a number > 0)")
     try:
@@ -20,11 +81,12 @@ def _check_settings(lr, betas, eps, weight_decay):
     return beta1, beta2
 
 
-RECORDED = ("g", "m", "v", "m_hat", "v_hat", "step", "effective_lr")
+# what Adam(record=True) keeps of every step; "update" is the change of the parameters, θ_t − θ_{t−1}
+RECORDED = ("g", "m", "v", "m_hat", "v_hat", "update", "effective_lr")
 
 
 class Adam(torch.optim.Optimizer):
-    """Adam, one line per equation, a drop-in for torch.optim.Adam (The mathematics of Adam)."""
+    """Adam from its equations (`adam_update`), a drop-in for torch.optim.Adam; `record=True` keeps its internals."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, record=False):
         betas = _check_settings(lr, betas, eps, weight_decay)
@@ -33,7 +95,7 @@ class Adam(torch.optim.Optimizer):
         self.history = []  # record=True: one dict per step; per-parameter lists (params with a gradient, in order)
 
     def step(self, closure=None):
-        """One Adam step for every parameter with a gradient; returns the closure's loss (The mathematics of Adam)."""
+        """One Adam step for every parameter with a gradient; returns the closure's loss."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -50,34 +112,29 @@ class Adam(torch.optim.Optimizer):
                     if not state:
                         state.update(step=0, m=torch.zeros_like(theta), v=torch.zeros_like(theta))
                     state["step"] += 1
-                    t, m, v = state["step"], state["m"], state["v"]
-
-                    g = theta.grad                                # g_t = ∇f(θ_{t-1})
+                    t = state["step"]
+                    g = theta.grad                        # g_t = ∇f(θ_{t-1})
                     if weight_decay != 0:
-                        g = g + weight_decay * theta              #       + λ θ_{t-1}  (L2, as torch.optim.Adam)
-                    m = beta1 * m + (1 - beta1) * g               # m_t = β1 m_{t-1} + (1 − β1) g_t
-                    v = beta2 * v + (1 - beta2) * g * g           # v_t = β2 v_{t-1} + (1 − β2) g_t²
-                    m_hat = m / (1 - beta1**t)                    # m̂_t = m_t / (1 − β1^t)
-                    v_hat = v / (1 - beta2**t)                    # v̂_t = v_t / (1 − β2^t)
-                    theta_before = theta.clone() if self.record else None
-                    theta -= lr * m_hat / (v_hat.sqrt() + eps)    # θ_t = θ_{t-1} − α m̂_t / (√v̂_t + ε)
-                    state["m"], state["v"] = m, v
-
+                        g = g + weight_decay * theta      #       + λ θ_{t-1}  (L2, as torch.optim.Adam)
+                    new, state["m"], state["v"] = adam_update(theta, g, state["m"], state["v"], t,
+                                                              lr, beta1, beta2, eps)
                     if self.record:
+                        m_hat, v_hat = state["m"] / (1 - beta1**t), state["v"] / (1 - beta2**t)
                         entry["g"].append(g.clone())
-                        entry["m"].append(m)
-                        entry["v"].append(v)
+                        entry["m"].append(state["m"])
+                        entry["v"].append(state["v"])
                         entry["m_hat"].append(m_hat)
                         entry["v_hat"].append(v_hat)
-                        entry["step"].append(theta - theta_before)
+                        entry["update"].append(new - theta)
                         entry["effective_lr"].append(lr / (v_hat.sqrt() + eps))
+                    theta.copy_(new)
         if self.record:
             self.history.append(entry)
         return loss
 
 
 def adam_update(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, form="algorithm1"):
-    """One pure Adam step on tensors or floats; returns (theta_new, m_new, v_new) (The mathematics of Adam).
+    """One pure Adam step on tensors or floats; returns (theta_new, m_new, v_new).
 
     form="algorithm1" is Kingma & Ba's Algorithm 1, which adds ε to the bias-corrected √v̂, as torch.optim.Adam
     does; form="folded" is the paper's "more efficient order of computation" (the paragraph after Algorithm 1),
@@ -99,20 +156,20 @@ def adam_update(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, fo
 
 
 def uncorrected_step_ratio(t, beta1=0.9, beta2=0.999):
-    """How many times larger Adam's step is without bias correction, for a constant gradient (The mathematics of Adam)."""
+    """How many times larger Adam's step is without bias correction, for a constant gradient."""
     return (1 - beta1**t) / (1 - beta2**t) ** 0.5
 
 
-def recorded(optimizer, key, param=0):
-    """One recorded quantity of an `Adam(record=True)` run as an array (steps, *shape) (The mathematics of Adam)."""
-    return torch.stack([entry[key][param] for entry in optimizer.history]).numpy()
+def recorded(optimiser, key, param=0):
+    """One recorded quantity of an `Adam(record=True)` run as an array (steps, *shape)."""
+    return torch.stack([entry[key][param] for entry in optimiser.history]).numpy()
 
 
-def history_table(optimizer, names="xy", keys=("g", "m", "v", "m_hat", "v_hat", "step")):
-    """The recorded quantities of the first parameter, one row per step and coordinate (The mathematics of Adam)."""
-    columns = {key: recorded(optimizer, key) for key in keys}
+def history_table(optimiser, names="xy", keys=("g", "m", "v", "m_hat", "v_hat", "update")):
+    """The recorded quantities of the first parameter, one row per step and coordinate."""
+    columns = {key: recorded(optimiser, key) for key in keys}
     lines = [f"{'t':>2} {'':>2} " + " ".join(f"{key:>10}" for key in keys)]
-    for i, entry in enumerate(optimizer.history):
+    for i, entry in enumerate(optimiser.history):
         for k, name in enumerate(names):
             values = " ".join(f"{columns[key][i][k]:>10.4g}" for key in keys)
             lines.append(f"{entry['t']:>2} {name:>2} {values}")
@@ -120,21 +177,28 @@ def history_table(optimizer, names="xy", keys=("g", "m", "v", "m_hat", "v_hat", 
 
 
 def compare_with_torch(fn, start, steps=2000, resync=True, **settings):
-    """Largest relative difference between this Adam and torch.optim.Adam over `steps` steps on fn(x, y) (The mathematics of Adam).
+    """Largest relative difference between this Adam and torch.optim.Adam over `steps` steps on fn(x, y).
 
     resync=True copies our parameters into torch's before every step, so only the update rules are compared.
     """
     ours = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     theirs = ours.detach().clone().requires_grad_(True)
-    optimizers = ((ours, Adam([ours], **settings)), (theirs, torch.optim.Adam([theirs], foreach=False, **settings)))
+    optimisers = ((ours, Adam([ours], **settings)), (theirs, torch.optim.Adam([theirs], foreach=False, **settings)))
     worst = 0.0
     for _ in range(steps):
         if resync:
             with torch.no_grad():
                 theirs.copy_(ours)
-        for p, opt in optimizers:
+        for p, opt in optimisers:
             opt.zero_grad()
             fn(p[0], p[1]).backward()
             opt.step()
         worst = max(worst, (torch.linalg.norm(ours - theirs) / torch.linalg.norm(theirs)).item())
     return worst
+
+
+# lessonlib's own optimisers, by name, for `Optimiser("...")` (torch.optim's names come first)
+EXTRA = {}
+
+# Instant-NGP's Adam (Müller et al. 2022, Section 4): lr 1e-2, beta2 0.99 and a tiny eps
+INSTANT_NGP = Optimiser("Adam", lr=1e-2, betas=(0.9, 0.99), eps=1e-15)

@@ -1,4 +1,4 @@
-"""Static figures for the first chapter: loss curves, descent steps, saddles."""
+"""Static figures: 1-D descent, the saddle, and a painter's snapshots and PSNR history."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -7,7 +7,7 @@ from .functions import saddle
 
 
 def plot_descent_1d(f, ws, ax=None, title=None, span=None):
-    """Draw a 1-D loss curve and the gradient-descent iterates `ws` on it (What is optimisation?)."""
+    """Draw a 1-D loss curve and the gradient-descent iterates `ws` on it."""
     ws = np.asarray(ws, dtype=float)
     finite = ws[np.isfinite(ws)]
     if finite.size == 0:
@@ -27,7 +27,7 @@ def plot_descent_1d(f, ws, ax=None, title=None, span=None):
 
 
 def plot_saddle(lim=1.5):
-    """The saddle x^2 - y^2 as a surface and as contours with the downhill direction (What is optimisation?)."""
+    """The saddle x^2 - y^2 as a surface and as contours with the downhill direction."""
     fig = plt.figure(figsize=(10, 4.2), layout="constrained")
     gx, gy = np.meshgrid(np.linspace(-lim, lim, 61), np.linspace(-lim, lim, 61))
     ax3 = fig.add_subplot(1, 2, 1, projection="3d")
@@ -43,37 +43,38 @@ def plot_saddle(lim=1.5):
     return fig
 
 
-def plot_snapshots(result, epochs=None, ncols=5, title=None):
-    """Grid of snapshot images titled with epoch, MSE and PSNR (MLP and SIREN chapters)."""
-    epochs = sorted(result.snapshots) if epochs is None else list(epochs)
-    missing = [e for e in epochs if e not in result.snapshots]
+def plot_snapshots(result, steps=None, ncols=5, title=None):
+    """Grid of a FitResult's snapshot images titled with their step (or epoch), MSE and PSNR."""
+    steps = sorted(result.snapshots) if steps is None else list(steps)
+    missing = [s for s in steps if s not in result.snapshots]
     if missing:
-        raise ValueError(f"no snapshot at epochs {missing}; kept: {sorted(result.snapshots)}")
-    nrows = -(-len(epochs) // ncols)
+        raise ValueError(f"no snapshot at {result.unit}s {missing}; kept: {sorted(result.snapshots)}")
+    nrows = -(-len(steps) // ncols)
     h, w = next(iter(result.snapshots.values())).shape[:2]
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.2 * nrows * h / w + 0.5 * nrows),
                              squeeze=False, layout="constrained")
     for ax in axes.flat:
         ax.set_axis_off()
-    for ax, epoch in zip(axes.flat, epochs):
-        ax.imshow(result.snapshots[epoch])
-        ax.set_title(f"epoch {epoch}\nMSE {result.loss[epoch]:.2g} · {result.psnr[epoch]:.1f} dB", fontsize=9)
+    for ax, step in zip(axes.flat, steps):
+        i = result.at(step)
+        ax.imshow(result.snapshots[step])
+        ax.set_title(f"{result.unit} {step}\nMSE {result.loss[i]:.2g} · {result.psnr[i]:.1f} dB", fontsize=9)
     if title:
         fig.suptitle(title)
     return fig
 
 
-def plot_history(results, ax=None, x="epochs"):
-    """PSNR of one or more results against epoch, step or training seconds (painting chapters).
-
-    FitResults have epochs, the BatchFitResults of `hashgrid.fit_batches` steps; both have seconds.
-    """
-    if x not in ("epochs", "steps", "seconds"):
-        raise ValueError(f"x must be 'epochs', 'steps' or 'seconds', got {x!r}")
+def plot_history(results, ax=None, x="steps"):
+    """PSNR of one or more FitResults (a dict label -> result) against their steps or training seconds."""
+    if x not in ("steps", "seconds"):
+        raise ValueError(f"x must be 'steps' or 'seconds', got {x!r}")
     if ax is None:
         _, ax = plt.subplots()
+    units = set()
     for label, result in results.items():
         ax.plot(getattr(result, x), result.psnr, label=label)
-    ax.set(xlabel={"epochs": "epoch", "steps": "step", "seconds": "training time (s)"}[x], ylabel="PSNR (dB)")
+        units.add(result.unit)
+    xlabel = "training time (s)" if x == "seconds" else units.pop() if len(units) == 1 else "step"
+    ax.set(xlabel=xlabel, ylabel="PSNR (dB)")
     ax.legend()
     return ax

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
 class Profile:
-    """Sizes and settings of one painting run (MLP and SIREN chapters)."""
+    """Sizes and settings of one painting run."""
 
     name: str
     image_size: tuple  # (H, W) of the training image
@@ -21,7 +21,7 @@ class Profile:
     render_scale: int  # the SIREN chapter renders the trained SIREN this many times larger
 
     def describe(self) -> str:
-        """One line naming the profile and its sizes (printed by each painting chapter)."""
+        """One line naming the profile and its sizes ."""
         h, w = self.image_size
         return (f"profile {self.name!r}: image {h}x{w} (HxW), {self.hidden_layers} hidden layers of "
                 f"{self.hidden_features}, Adam lr {self.lr:g}, up to {self.num_epochs} epochs, "
@@ -41,7 +41,7 @@ PROFILES = {
 
 
 def get_profile(name=None, **overrides) -> Profile:
-    """The profile `name`, else $LESSONLIB_PROFILE, else 'quick'; keyword overrides replace fields (MLP and SIREN chapters)."""
+    """The profile `name`, else $LESSONLIB_PROFILE, else 'quick'; keyword overrides replace fields."""
     name = name or os.environ.get("LESSONLIB_PROFILE") or "quick"
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r} (from LESSONLIB_PROFILE or the argument); "

@@ -1,7 +1,10 @@
-"""Minibatch (stochastic) gradients on a least-squares line fit (What is optimisation?)."""
+"""Minibatch (stochastic) gradients on a least-squares line fit."""
 
 import numpy as np
 import torch
+
+from .checks import whole_number
+from .optim import Optimiser
 
 
 def line_data(n=1000, slope=3.0, intercept=1.0, noise=1.0, seed=0):
@@ -36,6 +39,10 @@ def gradient(w, A, y, idx=None):
 
 def minibatches(n, batch_size, chains=1, seed=0):
     """Index arrays (chains x batch_size), epoch after epoch: each epoch a fresh shuffle per chain, cut in pieces."""
+    batch_size = whole_number("batch_size", batch_size)
+    if batch_size > n:
+        raise ValueError(f"batch_size ({batch_size}) must be at most the number of examples ({n}); "
+                         "use batch_size=None for full-batch gradients")
     rng = np.random.default_rng(seed)
     while True:
         order = rng.permuted(np.tile(np.arange(n), (chains, 1)), axis=1)
@@ -43,22 +50,23 @@ def minibatches(n, batch_size, chains=1, seed=0):
             yield order[:, start:start + batch_size]
 
 
-def run(make_optimizer, A, y, batch_size, num_steps, chains=1, w0=(0.0, 0.0), seed=1, schedule=None):
-    """Independent runs of a torch optimiser (float64) on minibatches; returns the iterates (steps+1, chains, 2).
+def minibatch_runs(optimiser, A, y, batch_size, num_steps, chains=1, w0=(0.0, 0.0), seed=1,
+                   schedule=None):
+    """Independent runs of an `Optimiser` (float64) on minibatches; returns the iterates (steps+1, chains, 2).
 
-    `make_optimizer(params)` builds the optimiser; `batch_size=None` means full-batch gradient descent;
-    `schedule(t)` multiplies the learning rate at step t = 1, 2, ...
+    `batch_size=None` means full-batch gradients; `schedule(t)` multiplies the learning rate at step
+    t = 1, 2, ...
     """
     w = torch.tensor(np.tile(w0, (chains, 1)), dtype=torch.float64, requires_grad=True)
-    optimizer = make_optimizer([w])
-    base_lr = optimizer.param_groups[0]["lr"]
+    optimiser = Optimiser.of(optimiser)([w])
+    base_lr = optimiser.param_groups[0]["lr"]
     batches = minibatches(len(y), batch_size, chains, seed) if batch_size else None
     ws = [w.detach().numpy().copy()]
     for t in range(1, num_steps + 1):
         idx = next(batches) if batches else None
         w.grad = torch.from_numpy(gradient(w.detach().numpy(), A, y, idx))
         if schedule is not None:
-            optimizer.param_groups[0]["lr"] = base_lr * schedule(t)
-        optimizer.step()
+            optimiser.param_groups[0]["lr"] = base_lr * schedule(t)
+        optimiser.step()
         ws.append(w.detach().numpy().copy())
     return np.array(ws)

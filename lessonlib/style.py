@@ -19,5 +19,5 @@ BOOK_STYLE = {
 
 
 def use_book_style() -> None:
-    """Apply the book's matplotlib style (first cell of every chapter)."""
+    """Apply the book's matplotlib style ."""
     mpl.rcParams.update(BOOK_STYLE)

@@ -9,12 +9,12 @@ import numpy as np
 
 
 def ffmpeg_exe() -> str:
-    """Path of the ffmpeg binary bundled with imageio-ffmpeg (every chapter with a video)."""
+    """Path of the ffmpeg binary bundled with imageio-ffmpeg."""
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 class VideoWriter:
-    """Stream RGB frames (H, W, 3 uint8) into a browser-playable MP4 (Rosenbrock chapter)."""
+    """Stream RGB frames (H, W, 3 uint8) into a browser-playable MP4."""
 
     def __init__(self, path, fps=30, crf=23):
         if fps <= 0:
@@ -74,7 +74,7 @@ class VideoWriter:
 
 
 def write_mp4(frames, path, fps=30, crf=23) -> Path:
-    """Write an iterable of RGB frames to a browser-playable MP4 (every chapter with a video)."""
+    """Write an iterable of RGB frames to a browser-playable MP4."""
     with VideoWriter(path, fps=fps, crf=crf) as writer:
         for frame in frames:
             writer.write(frame)

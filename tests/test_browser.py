@@ -284,6 +284,7 @@ EXPLORER_JS = """() => {
 
 def test_explorer_on_the_rosenbrock_page(browser, base_url, site):
     """The interactive explorer of the rendered Rosenbrock chapter starts, draws and agrees with it."""
+    from lessonlib.optim import Optimiser
     from lessonlib.trajectory import run_trajectory
 
     name = next(p for p in PAGES if p.endswith("rosenbrock.html"))
@@ -304,7 +305,7 @@ def test_explorer_on_the_rosenbrock_page(browser, base_url, site):
     assert found["labelled"], "every control of the explorer needs a <label>"
     assert any("Adam" in line for line in found["results"]), found["results"]
     # the chapter's classic run: Adam at lr 0.01 has not reached f < 1e-4 after 6,000 steps
-    traj = run_trajectory("Adam", lr=0.01)
+    traj = run_trajectory(Optimiser("Adam", lr=0.01))
     assert found["adam"]["converged"] is traj.converged is False
     assert found["adam"]["iterations"] == traj.iterations == 6000
     assert max(abs(a - b) for a, b in zip(found["adam"]["last"], traj.xy[-1])) < 1e-9

@@ -60,7 +60,17 @@ def test_the_registry_pins_the_painting():
     entry = data.REGISTRY["arnolfini.jpg"]
     assert entry["sha256"] == "79942f1a6cb056d4f32c54b599c45bded00df5a706a1f1b38d8456278f8449a2"
     assert entry["url"].startswith("https://") and "5eb63a8997e6940153e1857b884959da15ee200a" in entry["url"]
-    assert data.DATA_DIR == Path(__file__).resolve().parents[1] / "data"
+    # run from a clone of the book, the painting goes into the repository's data/ folder
+    assert data.default_data_dir() == Path(__file__).resolve().parents[1] / "data"
+
+
+def test_outside_a_clone_the_painting_goes_to_the_user_cache(monkeypatch, tmp_path):
+    installed = tmp_path / "site-packages" / "lessonlib"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(data, "__file__", str(installed / "data.py"))
+    (tmp_path / "site-packages" / "data").mkdir()  # a data/ folder that is not the book's
+    import pooch
+    assert data.default_data_dir() == Path(pooch.os_cache("lessonlib"))
 
 
 def test_fetch_uses_the_shared_painting(monkeypatch, tmp_path):

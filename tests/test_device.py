@@ -24,3 +24,13 @@ def test_missing_or_unknown_device_is_a_clear_error(monkeypatch):
         get_device("cuda")
     with pytest.raises(ValueError, match="unknown device 'tpu-ish'"):
         get_device("tpu-ish")
+
+
+def test_the_environment_variable_overrides_the_choice(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("LESSONLIB_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")
+    monkeypatch.setenv("LESSONLIB_DEVICE", "cuda")
+    with pytest.raises(ValueError, match="no CUDA GPU.*LESSONLIB_DEVICE"):
+        get_device()
+    assert get_device("cpu") == torch.device("cpu")  # an argument wins over the variable

@@ -26,8 +26,9 @@ import statistics
 import numpy as np
 import pytest
 
+from lessonlib.functions import elongated_bowl
 from lessonlib.landscapes import START as BOWL_START
-from lessonlib.landscapes import elongated_bowl
+from lessonlib.optim import Optimiser
 from lessonlib.trajectory import run_trajectory
 from support import ROOT, QuietHandler, needs, serve
 
@@ -158,7 +159,7 @@ def test_present_with_labelled_controls(page):
 def test_same_path_as_run_trajectory(page, name, landscape, optimiser, start, settings):
     fn = elongated_bowl if landscape == "bowl" else None  # the bowl of "The mathematics of Adam"
     kwargs = {"fn": fn} if fn else {}
-    ref = run_trajectory(optimiser, start=start, tol=1e-4, max_iter=6000, **kwargs, **settings)
+    ref = run_trajectory(Optimiser(optimiser, **settings), start=start, tol=1e-4, max_iter=6000, **kwargs)
     js_settings = dict(settings, optimiser=optimiser, start=list(start), landscape=landscape, tol=1e-4, maxIter=6000)
     if "betas" in js_settings:
         js_settings["betas"] = list(js_settings["betas"])

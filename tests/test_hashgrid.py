@@ -1,14 +1,10 @@
 """The hash grid: level sizes, exact interpolation at grid points, sparse gradients, repeatability."""
 
-import math
 
-import numpy as np
 import pytest
 import torch
 
-from lessonlib.animate import snapshot_frames
-from lessonlib.hashgrid import (PRIME, HashGrid, HashGridPainter, fit_batches, full_image_psnr,
-                                gather_rows, level_resolutions, touched_fraction)
+from lessonlib.hashgrid import PRIME, HashGrid, HashGridPainter, gather_rows, level_resolutions, touched_fraction
 
 
 def small_grid(**settings):
@@ -94,82 +90,8 @@ def test_touched_fraction_needs_a_backward_pass_first():
         touched_fraction(small_grid())
 
 
-def tiny_fit(**settings):
-    torch.manual_seed(1)
-    model = HashGridPainter(levels=3, log2_table_size=6, base_resolution=2, max_resolution=8)
-    coords, colours = torch.rand(64, 2) * 2 - 1, torch.rand(64, 3)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    settings = dict(batch_size=16, eval_every=10, generator=torch.Generator().manual_seed(2)) | settings
-    return fit_batches(model, coords, colours, optimiser=opt, **settings)
-
-
-def test_a_step_budget_stops_at_that_step_even_between_evaluations():
-    result = tiny_fit(steps=25, eval_every=10)
-    assert result.steps == [0, 10, 20, 25] and len(result.batch_loss) == 25
-
-
-def test_psnr_at_is_the_last_evaluation_within_the_time():
-    result = tiny_fit(steps=25, eval_every=10)
-    result.seconds, result.psnr = [0.0, 1.0, 2.0, 3.0], [10.0, 30.0, 20.0, 25.0]
-    assert result.psnr_at(2.5) == 20.0 and result.psnr_at(0.5) == 10.0
-    assert result.psnr_at(99) == 25.0 and result.first_seconds_at(25) == 1.0
-
-
-def test_restore_best_ends_with_the_weights_of_the_best_evaluation():
-    plain, best = tiny_fit(steps=30, eval_every=1), tiny_fit(steps=30, eval_every=1, restore_best=True)
-    assert plain.psnr == best.psnr  # the same training
-    coords = torch.rand(64, 2, generator=torch.Generator().manual_seed(5)) * 2 - 1
-    assert not torch.equal(plain.model(coords), best.model(coords))
-    # evaluate the restored model on the tiny problem's own pixels: its PSNR is the best seen
-    torch.manual_seed(1)
-    HashGridPainter(levels=3, log2_table_size=6, base_resolution=2, max_resolution=8)
-    pixels, colours = torch.rand(64, 2) * 2 - 1, torch.rand(64, 3)
-    assert math.isclose(full_image_psnr(best.model, pixels, colours), max(best.psnr), rel_tol=1e-6)
-
-
-def test_full_batch_uses_every_pixel_and_is_deterministic():
-    first, second = tiny_fit(steps=5, batch_size=None), tiny_fit(steps=5, batch_size=None)
-    assert first.batch_loss == second.batch_loss
-    # the full-batch loss before step k+1 is the full-image error after k steps
-    assert math.isclose(first.batch_loss[0], 10 ** (-first.psnr[0] / 10), rel_tol=1e-5)
-
-
-def test_snapshots_are_pictures_of_the_image_size():
-    torch.manual_seed(0)
-    model = HashGridPainter(levels=2, log2_table_size=6, base_resolution=2, max_resolution=4)
-    coords, colours = torch.rand(6 * 4, 2) * 2 - 1, torch.rand(6 * 4, 3)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    result = fit_batches(model, coords, colours, optimiser=opt, steps=4, batch_size=8,
-                         snapshot_steps=[0, 2, 4], image_shape=(6, 4))
-    assert sorted(result.snapshots) == [0, 2, 4]
-    assert result.snapshots[0].shape == (6, 4, 3) and result.snapshots[0].dtype == np.uint8
-    frames = list(snapshot_frames(result.snapshots, scale=1, history=result, unit="step"))
-    assert len(frames) == 3 and frames[0].shape[1] == 4  # the width, even already
-    assert result.psnr[result.steps.index(2)] is not None  # every snapshot step is evaluated too
-    with pytest.raises(ValueError, match="unit must be"):
-        next(snapshot_frames(result.snapshots, unit="epochs"))
-    with pytest.raises(ValueError, match="needs image_shape"):
-        fit_batches(model, coords, colours, optimiser=opt, steps=1, snapshot_steps=[0])
-
-
-def test_same_seed_same_training():
-    def run():
-        torch.manual_seed(1)
-        model = HashGridPainter(levels=3, log2_table_size=6, base_resolution=2, max_resolution=8)
-        coords, colours = torch.rand(64, 2) * 2 - 1, torch.rand(64, 3)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        return fit_batches(model, coords, colours, optimiser=opt, batch_size=16, steps=20,
-                           eval_every=10, generator=torch.Generator().manual_seed(2))
-    first, second = run(), run()
-    assert first.psnr == second.psnr and first.batch_loss == second.batch_loss
-    assert first.steps == [0, 10, 20] and first.psnr[-1] > first.psnr[0]
-
-
 def test_bad_sizes_are_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="levels must be a whole number"):
         HashGrid(levels=0)
     with pytest.raises(ValueError, match="max_resolution"):
         HashGrid(base_resolution=64, max_resolution=32)
-    with pytest.raises(ValueError, match="exactly one of seconds= or steps="):
-        fit_batches(HashGridPainter(levels=1), torch.zeros(4, 2), torch.zeros(4, 3),
-                    optimiser=None)

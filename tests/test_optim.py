@@ -1,4 +1,4 @@
-"""Our Adam against torch.optim.Adam, step for step, plus its recorded internals (The mathematics of Adam)."""
+"""Our Adam against torch.optim.Adam, step for step, its recorded internals, and `Optimiser`."""
 
 import copy
 
@@ -8,7 +8,8 @@ from torch import nn
 
 from lessonlib.functions import rosenbrock
 from lessonlib.models import MLP
-from lessonlib.optim import Adam, adam_update, compare_with_torch, history_table, recorded, uncorrected_step_ratio
+from lessonlib.optim import (INSTANT_NGP, Adam, Optimiser, adam_update, compare_with_torch, history_table,
+                             recorded, uncorrected_step_ratio)
 from lessonlib.trajectory import run_trajectory
 
 START = (-0.8, 2.0)
@@ -119,7 +120,7 @@ def test_record_first_step_internals():
     assert [entry["t"] for entry in opt.history] == list(range(1, steps + 1))
 
     first, g = opt.history[0], grads[0]
-    (step,), (m_hat,), (v_hat,), (effective_lr,) = first["step"], first["m_hat"], first["v_hat"], first["effective_lr"]
+    (step,), (m_hat,), (v_hat,) = first["update"], first["m_hat"], first["v_hat"]
     # Adam's first step is about lr long in every coordinate, however large the gradient (here ~ 432 and 272).
     torch.testing.assert_close(step, -lr * torch.sign(g), rtol=1e-6, atol=0)
     torch.testing.assert_close(m_hat, g, rtol=1e-14, atol=0)
@@ -199,8 +200,8 @@ def test_rejects_invalid_settings(kwargs, match):
 
 
 def test_drop_in_for_run_trajectory():
-    ours = run_trajectory(Adam, start=START, lr=0.01, max_iter=100)
-    theirs = run_trajectory(torch.optim.Adam, start=START, lr=0.01, max_iter=100)
+    ours = run_trajectory(Optimiser(Adam, lr=0.01), start=START, max_iter=100)
+    theirs = run_trajectory(Optimiser(torch.optim.Adam, lr=0.01), start=START, max_iter=100)
     assert ours.iterations == theirs.iterations == 100
     torch.testing.assert_close(torch.from_numpy(ours.xy), torch.from_numpy(theirs.xy), rtol=1e-10, atol=0)
     torch.testing.assert_close(torch.from_numpy(ours.f), torch.from_numpy(theirs.f), rtol=1e-10, atol=0)
@@ -252,15 +253,42 @@ def test_recorded_history_and_table():
         opt.zero_grad()
         rosenbrock(theta[0], theta[1]).backward()
         opt.step()
-    g, m, step = recorded(opt, "g"), recorded(opt, "m"), recorded(opt, "step")
+    g, m, step = recorded(opt, "g"), recorded(opt, "m"), recorded(opt, "update")
     assert g.shape == m.shape == step.shape == (3, 2)
     torch.testing.assert_close(torch.from_numpy(m[0]), 0.1 * torch.from_numpy(g[0]), rtol=1e-14, atol=0)
     torch.testing.assert_close(torch.from_numpy(recorded(opt, "v")[-1]), opt.state[theta]["v"], rtol=0, atol=0)
     lines = history_table(opt).splitlines()
-    assert len(lines) == 1 + 3 * 2 and lines[0].split() == ["t", "g", "m", "v", "m_hat", "v_hat", "step"]
+    assert len(lines) == 1 + 3 * 2 and lines[0].split() == ["t", "g", "m", "v", "m_hat", "v_hat", "update"]
     assert lines[1].split()[:2] == ["1", "x"] and float(lines[1].split()[-1]) == pytest.approx(-0.01, rel=1e-4)
 
 
 def test_compare_with_torch():
     assert compare_with_torch(rosenbrock, START, steps=200, lr=0.01) < 1e-14
     assert compare_with_torch(rosenbrock, START, steps=200, resync=False, lr=0.01, weight_decay=0.01) < 1e-10
+
+
+def test_optimiser_names_any_torch_optimiser_with_its_settings():
+    spec = Optimiser("SGD", lr=0.1, momentum=0.9)
+    assert spec.name == "SGD" and spec.settings == {"lr": 0.1, "momentum": 0.9}
+    assert repr(spec) == "Optimiser('SGD', lr=0.1, momentum=0.9)"
+    opt = spec([torch.zeros(3, requires_grad=True)])
+    assert isinstance(opt, torch.optim.SGD) and opt.param_groups[0]["momentum"] == 0.9
+    assert Optimiser(torch.optim.SGD, lr=0.1, momentum=0.9) == spec
+    assert spec.replace(lr=0.2) == Optimiser("SGD", lr=0.2, momentum=0.9) and spec.settings["lr"] == 0.1
+    assert Optimiser.of("Adam") == Optimiser("Adam") and Optimiser.of(spec) is spec
+    assert Optimiser(Adam, lr=0.01).cls is Adam  # the book's own Adam, by class
+
+
+def test_instant_ngp_settings_are_the_papers():
+    assert INSTANT_NGP == Optimiser("Adam", lr=1e-2, betas=(0.9, 0.99), eps=1e-15)
+
+
+@pytest.mark.parametrize("kind, settings, message", [
+    ("Adamm", {}, "unknown optimiser 'Adamm'; choose one of: .*Adam"),
+    (42, {}, "torch.optim.Optimizer subclass"),
+    ("Adam", {"lrr": 0.01}, "Adam rejected the settings.*lrr"),
+    ("Adam", {"lr": -1.0}, "Adam rejected the settings"),
+])
+def test_a_wrong_optimiser_or_setting_is_a_clear_error_where_it_is_made(kind, settings, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        Optimiser(kind, **settings)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-import torch
 
 from lessonlib import stochastic
+from lessonlib.optim import Optimiser
 
 
 @pytest.fixture
@@ -38,19 +38,27 @@ def test_chained_gradients_are_row_by_row(data):
 
 def test_full_batch_run_is_gradient_descent_and_chains_are_independent(data):
     A, y = data
-    ws = stochastic.run(lambda p: torch.optim.SGD(p, lr=0.1), A, y, None, 3)
+    ws = stochastic.minibatch_runs(Optimiser("SGD", lr=0.1), A, y, None, 3)
     w = np.zeros(2)
     for t in range(3):
         w = w - 0.1 * stochastic.gradient(w, A, y)
     np.testing.assert_allclose(ws[-1, 0], w)
-    runs = stochastic.run(lambda p: torch.optim.SGD(p, lr=0.1), A, y, 10, 50, chains=3, seed=2)
+    runs = stochastic.minibatch_runs(Optimiser("SGD", lr=0.1), A, y, 10, 50, chains=3, seed=2)
     assert runs.shape == (51, 3, 2) and not np.allclose(runs[-1, 0], runs[-1, 1])
-    again = stochastic.run(lambda p: torch.optim.SGD(p, lr=0.1), A, y, 10, 50, chains=3, seed=2)
+    again = stochastic.minibatch_runs(Optimiser("SGD", lr=0.1), A, y, 10, 50, chains=3, seed=2)
     np.testing.assert_array_equal(runs, again)
 
 
 def test_schedule_scales_the_learning_rate(data):
     A, y = data
-    plain = stochastic.run(lambda p: torch.optim.SGD(p, lr=0.05), A, y, None, 1)
-    halved = stochastic.run(lambda p: torch.optim.SGD(p, lr=0.1), A, y, None, 1, schedule=lambda t: 0.5)
+    plain = stochastic.minibatch_runs(Optimiser("SGD", lr=0.05), A, y, None, 1)
+    halved = stochastic.minibatch_runs(Optimiser("SGD", lr=0.1), A, y, None, 1, schedule=lambda t: 0.5)
     np.testing.assert_allclose(plain, halved)
+
+
+@pytest.mark.parametrize("batch_size, message", [(201, "at most the number of examples"),
+                                                 (0, "batch_size must be a whole number")])
+def test_a_batch_larger_than_the_data_is_a_clear_error_not_an_endless_loop(data, batch_size, message):
+    A, y = data
+    with pytest.raises(ValueError, match=message):
+        next(stochastic.minibatches(len(y), batch_size))

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-import torch
 
 from lessonlib.animate import animate_paths, frame_schedule, plot_path
+from lessonlib.optim import Optimiser
 from lessonlib.trajectory import run_trajectory
 from lessonlib.video import probe_mp4, write_mp4
 
@@ -48,7 +48,7 @@ def test_frame_schedule_is_dense_early_and_covers_the_whole_path():
 
 @pytest.fixture(scope="module")
 def short_path():
-    return run_trajectory(torch.optim.Adam, start=(-0.8, 2.0), lr=0.01, max_iter=300)
+    return run_trajectory(Optimiser("Adam", lr=0.01), max_iter=300)
 
 
 def test_animation_writes_the_expected_frames(tmp_path, short_path):
