@@ -37,6 +37,7 @@ class FitResult:
     loss: list = field(default_factory=list)  # MSE of every pixel at each evaluation
     psnr: list = field(default_factory=list)  # dB at each evaluation
     batch_loss: list = field(default_factory=list)  # the loss of every step's own batch
+    lr: list = field(default_factory=list)  # the learning rate of every step (first parameter group)
     snapshots: dict = field(default_factory=dict)  # step -> (H, W, 3) uint8 prediction
     best_step: int = 0
     best_loss: float = math.inf
@@ -92,7 +93,8 @@ class FitResult:
 
 def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, steps=None,
         epochs=None, seconds=None, eval_every=None, patience=None, target_db=None,
-        snapshot_steps=(), restore_best=True, device=None, seed=0, progress=None) -> FitResult:
+        snapshot_steps=(), restore_best=True, scheduler=None, device=None, seed=0,
+        progress=None) -> FitResult:
     """Train `model` to map X to y on the mean squared error; the one training loop of the book.
 
     `optimiser`: an `Optimiser` (or a name/class for its defaults). `batch_size=None` trains on every
@@ -103,7 +105,8 @@ def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, ste
     `snapshot_steps` (kept as uint8 pictures of `image_shape`) and at the end, off the clock.
     Training stops early when the best loss is `patience` steps old, when the PSNR reaches
     `target_db`, or when the loss stops being finite. `restore_best` ends with the best evaluated
-    weights. `device=None` uses `get_device()`. A progress bar shows unless $LESSONLIB_PROGRESS is 0.
+    weights. `scheduler(optimiser)` may return a torch.optim.lr_scheduler, stepped after every step.
+    `device=None` uses `get_device()`. A progress bar shows unless $LESSONLIB_PROGRESS is 0.
     """
     n = len(X)
     if len(y) != n:
@@ -130,6 +133,7 @@ def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, ste
     X, y = X.to(device), y.to(device)
     make = Optimiser.of(optimiser)
     optimiser = make(model.parameters())
+    schedule = scheduler(optimiser) if scheduler is not None else None
     generator = None if full else torch.Generator(device=device).manual_seed(seed)
     result = FitResult(model=model, n=n, batch_size=batch_size)
     best_state, trained = None, 0.0
@@ -180,9 +184,12 @@ def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, ste
             index = torch.randint(0, n, (batch_size,), device=device, generator=generator)
             loss = torch.mean((model(X[index]) - y[index]) ** 2)
             spent = clock(device) - start
+        result.lr.append(optimiser.param_groups[0]["lr"])
         start = clock(device)
         loss.backward()
         optimiser.step()
+        if schedule is not None:
+            schedule.step()
         trained += spent + clock(device) - start
         result.batch_loss.append(loss.item())
         step += 1

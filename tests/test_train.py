@@ -198,6 +198,15 @@ def test_snapshot_steps_are_evaluated_and_kept_as_pictures():
     assert len(frames) == 3 and frames[0].shape[1] == 8
 
 
+def test_a_scheduler_sets_the_learning_rate_of_every_step(tiny):
+    def warm_up(optimiser):
+        return torch.optim.lr_scheduler.LinearLR(optimiser, start_factor=0.25, total_iters=3)
+
+    result = train(tiny, steps=5, scheduler=warm_up)
+    assert result.lr == pytest.approx([0.25e-3, 0.5e-3, 0.75e-3, 1e-3, 1e-3])
+    assert train(tiny, steps=2).lr == [1e-3, 1e-3]
+
+
 # --- what reads a FitResult -------------------------------------------------------------------------
 
 
