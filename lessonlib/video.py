@@ -1,5 +1,6 @@
 """Browser-playable MP4s (H.264, yuv420p, even size, faststart) with imageio-ffmpeg's bundled ffmpeg."""
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -13,6 +14,10 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+class VideoError(OSError):
+    """A video that cannot be written where it was asked for, with what to do about it."""
+
+
 class VideoWriter:
     """Stream RGB frames (H, W, 3 uint8) into a browser-playable MP4."""
 
@@ -20,7 +25,14 @@ class VideoWriter:
         if fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.path.parent, os.W_OK):
+                raise PermissionError(13, "Permission denied")
+        except OSError as err:
+            raise VideoError(f"cannot write the video {self.path}: {err.strerror or err}. Run the "
+                             "notebook from a folder you can write to (a chapter writes its films into "
+                             "media/ next to itself), or give another path.") from None
         self.fps, self.crf = fps, crf
         self.frames = 0
         self._gen = None

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,26 @@ def test_legend_beside_the_map_and_paths_in_the_shared_colours(short_path):
     renderer = fig.canvas.get_renderer()
     assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
     assert [same_color(a["path"].get_color(), c) for a, c in zip(artists, PATH_COLORS)] == [True, True]
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
+    from lessonlib.video import VideoError
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):  # root ignores permissions
+            pytest.skip("this user can write to any folder")
+        with pytest.raises(VideoError, match="cannot write the video .*locked.*folder you can write to"):
+            write_mp4([np.zeros((4, 4, 3), np.uint8)], locked / "media" / "film.mp4")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_path_under_a_file_is_a_clear_error(tmp_path):
+    from lessonlib.video import VideoError
+
+    (tmp_path / "media").write_text("a file where the folder should be")
+    with pytest.raises(VideoError, match="cannot write the video"):
+        write_mp4([np.zeros((4, 4, 3), np.uint8)], tmp_path / "media" / "film.mp4")
