@@ -7,6 +7,8 @@ second time with the sample repository of _quarto-sample-repo.yml)."""
 import json
 import posixpath
 import re
+import shutil
+import subprocess
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -14,7 +16,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from support import CHAPTERS, PAGES, ROOT, cell_options
+from support import CHAPTERS, PAGES, ROOT, cell_options, needs
+from tools.book import QUARTO_VERSION, find_quarto
 
 UNNUMBERED = {PAGES[0], "references.html"}  # the preface and the references; the rest are 1, 2..
 NUMBERS = {page: number for number, page in enumerate([p for p in PAGES if p not in UNNUMBERED], 1)}
@@ -233,3 +236,23 @@ def test_notebook_pages_with_a_sample_repository_link_colab_and_binder(sample_re
     for page in PAGES:
         if page not in dict(NOTEBOOK_PAGES):
             assert not notebook_links(sample_repo_site, page)["colab"], page
+
+
+def test_notebook_links_refuse_a_repository_not_on_github(tmp_path):
+    """A one-page book with the same filter and a GitLab repo-url: the render stops, saying why."""
+    quarto = find_quarto()
+    if quarto is None:
+        needs(f"Quarto {QUARTO_VERSION} on PATH", "see tests/conftest.py")
+    shutil.copy(ROOT / "site" / "notebook-links.lua", tmp_path)
+    (tmp_path / "_quarto.yml").write_text(json.dumps({  # JSON is YAML
+        "project": {"type": "book"},
+        "book": {"title": "T", "chapters": ["index.ipynb"],
+                 "repo-url": "https://gitlab.com/owner/book"},
+        "filters": [{"path": "notebook-links.lua", "at": "post-quarto"}]}))
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Preface"]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "index.ipynb").write_text(json.dumps(notebook))
+    result = subprocess.run([quarto, "render", "--no-execute"], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    assert result.returncode != 0, f"rendered with a GitLab repo-url:\n{result.stdout[-2000:]}"
+    assert "https://github.com/OWNER/REPO" in result.stdout, result.stdout[-2000:]
