@@ -95,7 +95,8 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright; skipped (or failed under $CI) when either is missing."""
+    """Debian's Chromium driven by Playwright, once per session; skipped (or failed under $CI)
+    when either is missing."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -22,9 +22,10 @@ The offline copy: the rendered site zipped as `make book` zips it (tools/book.py
 unzipped, and every page opened through file://: pages, figures, videos, the maths (with its
 fonts), the next-page links and the explorer work, and no request goes to any host. What cannot
 work there is allowed, by name: Quarto's two JavaScript modules (Chromium runs no module from a
-file:// page: the table of contents does not follow the scroll) and the search (search.json). The run's summary (pages, media,
-equations, outside requests, audit findings) is printed at the end and written to
-test-artifacts/browser/browser-report.txt (conftest.py's pytest_terminal_summary).
+file:// page: the table of contents does not follow the scroll) and the search (search.json).
+The run's summary (pages, media, equations, outside requests, audit findings) is printed at the
+end and written to test-artifacts/browser/browser-report.txt (conftest.py's
+pytest_terminal_summary).
 
 Needs Debian's `chromium` (apt install chromium) and the Python packages `playwright` (no
 `playwright install`: the system's Chromium is used) and `axe-playwright-python` (both in
@@ -263,7 +264,8 @@ def test_page_in_browser(index, browser, site_url, axe, artifacts):
         found, counts = media_and_maths(page)
         problems += found
 
-        links = {normal(href) for href in page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")}
+        links = {normal(href) for href in
+                 page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")}
         if index == 0:
             problems += [f"the home page does not link the chapter {p}" for p in PAGES[1:]
                          if normal(site_url + p) not in links]
@@ -279,13 +281,14 @@ def test_page_in_browser(index, browser, site_url, axe, artifacts):
         expected = folded_cells(chapter)
         if expected:
             shown = default_summary()
-            summaries = {shown} | {s for s in expected if s}  # Quarto writes a cell's own code-summary
+            summaries = {shown} | {s for s in expected if s}  # a cell's own code-summary
             folds = [d for d in page.evaluate(FOLDS_JS) if d["summary"] in summaries]
             if len(folds) != len(expected):
                 problems.append(f"{len(expected)} cells have `#| code-fold: true` but the page has "
                                 f"{len(folds)} <details> with a <summary> in {sorted(summaries)}")
             if any(d["open"] for d in folds):
-                problems.append(f"{sum(d['open'] for d in folds)} folded code cells are open by default")
+                problems.append(f"{sum(d['open'] for d in folds)} folded code cells are open "
+                                "by default")
             if None in expected and not any(d["summary"] == shown for d in folds):
                 problems.append(f"no <summary> reads {shown!r}")
 
@@ -313,15 +316,18 @@ def test_page_in_browser(index, browser, site_url, axe, artifacts):
 
 
 def test_explorer_on_the_rosenbrock_page(browser, site_url, site, artifacts):
-    """The interactive explorer of the rendered Rosenbrock chapter starts, draws and agrees with it."""
+    """The explorer of the rendered Rosenbrock chapter starts, draws, answers the keyboard and
+    agrees with run_trajectory."""
     from lessonlib.trajectory import run_trajectory
 
     name = next(p for p in PAGES if p.endswith("rosenbrock.html"))
-    assert (site / "explorer" / "explorer.js").is_file(), "Quarto did not copy explorer/ (resources)"
+    assert (site / "explorer" / "explorer.js").is_file(), \
+        "Quarto did not copy explorer/ (project: resources:)"
     page = open_page(browser, site_url + name)
     try:
         found = page.evaluate(EXPLORER_JS)
-        page.locator("#optimiser-explorer").screenshot(path=str(artifacts / "rosenbrock-explorer.png"))
+        page.locator("#optimiser-explorer").screenshot(
+            path=str(artifacts / "rosenbrock-explorer.png"))
         page.focus("#ox-adam-lr")
         before = page.locator(".ox-results").inner_text()
         page.keyboard.press("ArrowLeft")  # the keyboard still moves a slider in the book's page
@@ -347,7 +353,8 @@ def offline_copy(site, tmp_path_factory) -> Path:
     archive = bundle(site, scratch / OFFLINE_ZIP)
     with zipfile.ZipFile(archive) as zipped:
         folders = {name.split("/", 1)[0] for name in zipped.namelist()}
-        assert folders == {archive.stem}, f"the zip should hold one folder, {archive.stem}/: {folders}"
+        assert folders == {archive.stem}, \
+            f"the zip should hold one folder, {archive.stem}/: {folders}"
         zipped.extractall(scratch / "unzipped")
     return scratch / "unzipped" / archive.stem
 

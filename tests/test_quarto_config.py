@@ -61,7 +61,8 @@ def test_every_chapter_notebook_is_listed(root):
     assert on_disk <= listed, f"chapters not in _quarto.yml: {sorted(on_disk - listed)}"
 
 
-HOME_LIST_ITEM = re.compile(r"^(\d+)\.\s+\[[^\]]*\]\(([^)#\s]+)", re.MULTILINE)  # "3. [Title](path)"
+# "3. [Title](path)" in the home page's markdown
+HOME_LIST_ITEM = re.compile(r"^(\d+)\.\s+\[[^\]]*\]\(([^)#\s]+)", re.MULTILINE)
 
 
 def test_home_page_numbers_the_chapters_in_the_order_of_quarto_yml(root):

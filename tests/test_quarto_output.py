@@ -206,7 +206,8 @@ def check_download(site, page: str, chapter, hrefs: list[str]) -> None:
 
 def test_notebook_pages_without_a_repository_offer_only_the_download(site):
     assert NOTEBOOK_PAGES, "no page is made from a notebook"
-    repo = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["book"].get("repo-url")
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    repo = config["book"].get("repo-url")
     assert not repo, f"_quarto.yml sets repo-url {repo!r}: this test checks the book without one"
     for page, chapter in NOTEBOOK_PAGES:
         links = notebook_links(site, page)
