@@ -20,9 +20,9 @@ export LESSONLIB_PROGRESS := 0
 .PHONY: help env book execute render test benchmarks clean
 
 help:
-	@echo "make book        execute every chapter, then render the book into _book/"
+	@echo "make book        execute every chapter, render the book into _book/, zip it (optimisation-book.zip)"
 	@echo "make test        unit tests, Quarto's site checked (also in Chromium), nbval over every chapter"
-	@echo "make render      render _book/ with Quarto from the committed notebooks (no execution)"
+	@echo "make render      render _book/ with Quarto from the committed notebooks (no execution), zip it"
 	@echo "make execute     re-run every chapter notebook in place"
 	@echo "make benchmarks  run the scripts in benchmarks/"
 	@echo "make env         create/update the virtual environment in $(VENV)"
@@ -50,7 +50,7 @@ render: $(STAMP)
 	$(BIN)/python tools/book.py render
 
 book: execute render
-	@echo "==> done: open _book/index.html"
+	@echo "==> done: open _book/index.html; optimisation-book.zip is the book to read offline"
 
 # One pytest run: lessonlib's unit tests, then nbval over every chapter notebook.
 # nbval re-runs the notebooks on another arithmetic path than the one that wrote them: `make
@@ -70,4 +70,4 @@ benchmarks: $(STAMP)
 	@for s in benchmarks/*.py; do echo "==> $$s"; $(BIN)/python $$s || exit 1; done
 
 clean:
-	rm -rf _book .quarto
+	rm -rf _book .quarto optimisation-book.zip

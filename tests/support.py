@@ -1,4 +1,5 @@
-"""Shared by the tests: the book's pages, a skip (under $CI a failure) for a missing tool, a local web server."""
+"""Shared by the tests: the book's pages, a skip (under $CI a failure) for a missing tool, a local
+web server, where the browser tests put screenshots, and their report."""
 
 import os
 import threading
@@ -16,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters(ROOT)  # the order of `book: chapters:` in _quarto.yml
 PAGES = [path.relative_to(ROOT).with_suffix(".html").as_posix() for path in CHAPTERS]
 HOST = "127.0.0.1"  # the browser tests serve pages here only
+ARTIFACTS = ROOT / "test-artifacts" / "browser"  # screenshots and reports of the browser tests
+# section -> lines, printed at the end of the run (conftest.py's pytest_terminal_summary)
+REPORT: dict[str, list[str]] = {"browser": [], "explorer": []}
 
 
 def needs(what: str, how: str) -> None:
@@ -40,6 +44,17 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):
         pass
+
+
+class ExplorerOnly(QuietHandler):
+    """Serves the repository root, but only what lies in explorer/ (so ../explorer/ links resolve
+    as in the book)."""
+
+    def send_head(self):
+        if not self.path.startswith("/explorer/"):
+            self.send_error(404, "only explorer/ is served")
+            return None
+        return super().send_head()
 
 
 class QuietServer(ThreadingHTTPServer):

@@ -14,13 +14,14 @@ page will) is served on 127.0.0.1 and opened in headless Chromium through Playwr
 * moving a control by keyboard, clicking the map and switching the landscape change the picture;
 * recomputing and redrawing 6,000 steps of four optimisers takes at most 50 ms (median);
 * screenshots at desktop and phone width go to test-artifacts/browser/explorer-*.png, and at
-  375 px nothing overflows sideways. Timings and differences are written to explorer-report.txt.
+  375 px nothing overflows sideways. Timings and differences are in the run's summary and in
+  test-artifacts/browser/explorer-report.txt.
 
-Needs Debian's `chromium` and `pip install playwright` (the system Chromium is used); without them
-the tests are skipped, or fail when $CI is set.
+Chromium, the server of explorer/ and the screenshot folder are tests/conftest.py's fixtures. Needs
+Debian's `chromium` and `pip install playwright` (the system Chromium is used); without them the
+tests are skipped, or fail when $CI is set.
 """
 
-import shutil
 import statistics
 
 import numpy as np
@@ -30,12 +31,8 @@ from lessonlib.functions import elongated_bowl
 from lessonlib.landscapes import START as BOWL_START
 from lessonlib.optim import Optimiser
 from lessonlib.trajectory import run_trajectory
-from support import ROOT, QuietHandler, needs, serve
+from support import REPORT
 
-EXPLORER = ROOT / "explorer"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 COMPARED = 500  # positions compared with run_trajectory
 ATOL = 1e-9
 BUDGET_MS = 50.0  # recompute + redraw of 4 optimisers x 6,000 steps
@@ -60,45 +57,17 @@ CASES = [
     ("bowl-adam", "bowl", "Adam", (-4.0, 1.0), {"lr": 0.2}),
 ]
 
-REPORT = {}
 WORST = {}  # case -> its largest difference from run_trajectory
 
 
-class ExplorerOnly(QuietHandler):
-    """Serves the repository root, but only what lies in explorer/ (so ../explorer/ links resolve as in the book)."""
-
-    def send_head(self):
-        if not self.path.startswith("/explorer/"):
-            self.send_error(404, "only explorer/ is served")
-            return None
-        return super().send_head()
-
-
-@pytest.fixture(scope="module")
-def base_url():
-    with serve(ROOT, ExplorerOnly) as url:
-        yield url + "explorer/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        needs("Chromium", "apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        needs("Playwright", "pip install playwright (the system Chromium is used)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
+@pytest.fixture(scope="module", autouse=True)
+def worst_difference():
+    """After the module: the largest difference over all cases, for the run's report."""
+    yield
     if WORST:
         name = max(WORST, key=WORST.get)
-        REPORT[f"worst difference over {len(WORST)} cases"] = f"{WORST[name]:.2e} ({name})"
-    if REPORT:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "explorer-report.txt").write_text("".join(f"{k}: {v}\n" for k, v in REPORT.items()))
+        REPORT["explorer"].append(f"worst difference over {len(WORST)} cases: "
+                                  f"{WORST[name]:.2e} ({name})")
 
 
 def open_page(browser, base_url, width, height=1000):
@@ -123,8 +92,8 @@ def open_page(browser, base_url, width, height=1000):
 
 
 @pytest.fixture(scope="module")
-def page(browser, base_url):
-    p = open_page(browser, base_url, 1200)
+def page(browser, explorer_url):
+    p = open_page(browser, explorer_url, 1200)
     yield p
     assert not p.errors, p.errors
     assert not p.outside, f"requests outside the site: {p.outside}"
@@ -172,7 +141,8 @@ def test_same_path_as_run_trajectory(page, name, landscape, optimiser, start, se
     js = np.array(got["xy"][:n], dtype=float)
     # absolute on the map; a diverging run's positions grow to 1e80 and more, where 1e-9 is relative
     diff = float(np.max(np.abs(js - ref.xy[:n]) / np.maximum(1.0, np.abs(ref.xy[:n]))))
-    REPORT[f"max |explorer - run_trajectory| over the first {n} positions, {name}"] = f"{diff:.2e}"
+    REPORT["explorer"].append(
+        f"max |explorer - run_trajectory| over the first {n} positions, {name}: {diff:.2e}")
     WORST[name] = diff
     assert diff <= ATOL, f"{name}: positions differ by {diff:.3g} (> {ATOL})"
     outcome = "converged" if ref.converged else "diverged" if ref.diverged else "not converged"
@@ -241,19 +211,20 @@ def test_redraw_within_budget(page):
     assert steps == [6000] * 4 and iterations == [6000] * 4, (steps, iterations)
     warm = times[5:]
     median, worst = statistics.median(warm), max(warm)
-    REPORT["redraw of 4 optimisers x 6,000 steps (ms, 20 repeats after 5 warm-up)"] = f"median {median:.1f}, max {worst:.1f}"
+    REPORT["explorer"].append("redraw of 4 optimisers x 6,000 steps (ms, 20 repeats after 5 "
+                              f"warm-up): median {median:.1f}, max {worst:.1f}")
     print(f"recompute + redraw, 4 optimisers x 6,000 steps: median {median:.1f} ms, max {worst:.1f} ms")
     assert median <= BUDGET_MS, f"redraw takes {median:.1f} ms (median), more than {BUDGET_MS} ms"
 
 
 @pytest.mark.parametrize("label, width", [("desktop", 1200), ("phone", 375)])
-def test_screenshots_and_no_overflow(browser, base_url, label, width):
-    page = open_page(browser, base_url, width, height=900)
+def test_screenshots_and_no_overflow(browser, explorer_url, artifacts, label, width):
+    page = open_page(browser, explorer_url, width, height=900)
     try:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"explorer-{label}.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"explorer-{label}.png"), full_page=True)
         page.check("#ox-land-bowl")
-        page.locator("#optimiser-explorer").screenshot(path=str(ARTIFACTS / f"explorer-{label}-bowl.png"))
+        page.locator("#optimiser-explorer").screenshot(
+            path=str(artifacts / f"explorer-{label}-bowl.png"))
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"the page is {overflow} px wide at a {width} px screen"
         canvas = page.locator(".ox-canvas").bounding_box()

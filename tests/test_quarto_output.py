@@ -1,16 +1,23 @@
 """The book as Quarto renders it (once per session, tests/conftest.py): a clean render, every
 cross-reference resolved, figures with alt text and captions, the sidebar in `_quarto.yml` order, an
-unnumbered preface then chapters 1 to n, every citation on the references page, the videos."""
+unnumbered preface then chapters 1 to n, every citation on the references page, the videos, and
+the notebook links of every page made from a notebook (with no repository set, and rendered a
+second time with the sample repository of _quarto-sample-repo.yml)."""
 
 import json
 import posixpath
 import re
+import shutil
+import subprocess
 from functools import cache
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
-from support import CHAPTERS, PAGES, ROOT, cell_options
+from support import CHAPTERS, PAGES, ROOT, cell_options, needs
+from tools.book import QUARTO_VERSION, find_quarto
 
 UNNUMBERED = {PAGES[0], "references.html"}  # the preface and the references; the rest are 1, 2..
 NUMBERS = {page: number for number, page in enumerate([p for p in PAGES if p not in UNNUMBERED], 1)}
@@ -131,8 +138,11 @@ def test_title_figures_and_equations_carry_the_chapter_number(site, page):
     captions = [re.match(r"\s*(?:Figure\s([\d.]+))?", figcaption.get_text()).group(1)
                 for figcaption in html.select("figure.quarto-float-fig > figcaption")]
     assert captions == [expected_number(page, k) for k in range(1, len(captions) + 1)], captions
-    tags = [re.search(r"\\tag\{([^}]*)\}", maths.get_text()).group(1)
+    # Quarto numbers an equation with \tag{2.1} for MathJax, \qquad(2.1) for KaTeX
+    tags = [re.search(r"\\tag\{([^}]*)\}\s*$|\\qquad\(([^)]*)\)\s*$", maths.get_text())
             for maths in html.select("span[id^=eq-] span.math.display")]
+    assert all(tags), f"{page}: a labelled equation without its number: {tags}"
+    tags = [tag.group(1) or tag.group(2) for tag in tags]
     assert tags == [expected_number(page, k) for k in range(1, len(tags) + 1)], tags
 
 
@@ -166,3 +176,84 @@ def test_chapter_videos_are_in_the_site_and_shown_by_the_pages(site):
             f"{name} is not in the rendered site (`project: resources:` in _quarto.yml)"
         assert name in shown, f"no page shows {name}"
     assert all((site / name).is_file() for name in shown), f"pages show missing videos: {shown}"
+
+
+# --- "Open in Colab", "Launch Binder", "Download this notebook" (site/notebook-links.lua) -------
+
+NOTEBOOK_PAGES = [(page, chapter) for page, chapter in zip(PAGES, CHAPTERS)
+                  if chapter.suffix == ".ipynb"]
+OUTSIDE_LINKS = ("colab.research.google.com", "mybinder.org")
+
+
+def notebook_links(site, page: str) -> dict[str, list[str]]:
+    """The hrefs of the page's notebook links, by kind (colab, binder, download)."""
+    links = {"colab": [], "binder": [], "download": []}
+    for a in soup(site, page).select(".notebook-links a[href]"):
+        kind = next(c.removeprefix("notebook-link-") for c in a["class"]
+                    if c.startswith("notebook-link-"))
+        links[kind].append(a["href"])
+    return links
+
+
+def check_download(site, page: str, chapter, hrefs: list[str]) -> None:
+    """One download link, to the site's own byte-for-byte copy of the page's notebook."""
+    assert len(hrefs) == 1, f"{page}: download links {hrefs}"
+    assert not re.match(r"\w+:", hrefs[0]), f"{page}: downloads from elsewhere: {hrefs[0]}"
+    copy = site / target(page, hrefs[0])
+    assert copy.is_file(), f"{page}: {hrefs[0]} is not in the site (`project: resources:`)"
+    assert copy.read_bytes() == chapter.read_bytes(), f"{page}: {hrefs[0]} is not {chapter.name}"
+
+
+def test_notebook_pages_without_a_repository_offer_only_the_download(site):
+    assert NOTEBOOK_PAGES, "no page is made from a notebook"
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    repo = config["book"].get("repo-url")
+    assert not repo, f"_quarto.yml sets repo-url {repo!r}: this test checks the book without one"
+    for page, chapter in NOTEBOOK_PAGES:
+        links = notebook_links(site, page)
+        check_download(site, page, chapter, links["download"])
+        assert not links["colab"] and not links["binder"], f"{page}: {links}"
+    for page in PAGES:  # nowhere a link to a repository that is not set
+        hrefs = [a["href"] for a in soup(site, page).select("a[href]")]
+        bad = [h for h in hrefs if urlsplit(h).hostname in OUTSIDE_LINKS]
+        bad += [a["href"] for a in soup(site, page).select("a.quarto-navigation-tool[href]")
+                if a.select_one(".bi-github")]  # Quarto's own "Source Code" link
+        assert not bad, f"{page} links {bad} with no repository set"
+
+
+def test_notebook_pages_with_a_sample_repository_link_colab_and_binder(sample_repo_site):
+    # the sample repository is the profile's input, _quarto-sample-repo.yml
+    profile = yaml.safe_load((ROOT / "_quarto-sample-repo.yml").read_text(encoding="utf-8"))
+    repo, branch = profile["book"]["repo-url"].rstrip("/"), profile["book"]["repo-branch"]
+    owner, name = urlsplit(repo).path.strip("/").split("/")
+    for page, chapter in NOTEBOOK_PAGES:
+        path = chapter.relative_to(ROOT).as_posix()
+        links = notebook_links(sample_repo_site, page)
+        assert links["colab"] == [f"https://colab.research.google.com/github/{owner}/{name}/blob/"
+                                  f"{branch}/{path}"], f"{page}: {links}"
+        assert links["binder"] == [f"https://mybinder.org/v2/gh/{owner}/{name}/{branch}"
+                                   f"?labpath={path}"], f"{page}: {links}"
+        check_download(sample_repo_site, page, chapter, links["download"])
+    for page in PAGES:
+        if page not in dict(NOTEBOOK_PAGES):
+            assert not notebook_links(sample_repo_site, page)["colab"], page
+
+
+def test_notebook_links_refuse_a_repository_not_on_github(tmp_path):
+    """A one-page book with the same filter and a GitLab repo-url: the render stops, saying why."""
+    quarto = find_quarto()
+    if quarto is None:
+        needs(f"Quarto {QUARTO_VERSION} on PATH", "see tests/conftest.py")
+    shutil.copy(ROOT / "site" / "notebook-links.lua", tmp_path)
+    (tmp_path / "_quarto.yml").write_text(json.dumps({  # JSON is YAML
+        "project": {"type": "book"},
+        "book": {"title": "T", "chapters": ["index.ipynb"],
+                 "repo-url": "https://gitlab.com/owner/book"},
+        "filters": [{"path": "notebook-links.lua", "at": "post-quarto"}]}))
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Preface"]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "index.ipynb").write_text(json.dumps(notebook))
+    result = subprocess.run([quarto, "render", "--no-execute"], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    assert result.returncode != 0, f"rendered with a GitLab repo-url:\n{result.stdout[-2000:]}"
+    assert "https://github.com/OWNER/REPO" in result.stdout, result.stdout[-2000:]

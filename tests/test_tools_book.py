@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import zipfile
 from types import SimpleNamespace
 
 import nbformat
@@ -101,6 +102,10 @@ def test_render_runs_quarto_render_in_the_book(tmp_path, monkeypatch, capsys):
 
     def run(command, **kw):
         calls.append((command, kw.get("cwd")))
+        if command[1:] == ["render"]:  # what Quarto writes, in brief
+            (tmp_path / "_book" / "chapters").mkdir(parents=True)
+            (tmp_path / "_book" / "index.html").write_text("<title>Home</title>")
+            (tmp_path / "_book" / "chapters" / "a.html").write_text("<title>A</title>")
         return subprocess.CompletedProcess(command, 0, stdout=book.QUARTO_VERSION + "\n")
 
     monkeypatch.setattr(book, "find_quarto", lambda install, root: "/opt/quarto/bin/quarto")
@@ -108,6 +113,17 @@ def test_render_runs_quarto_render_in_the_book(tmp_path, monkeypatch, capsys):
     book.render(tmp_path)
     assert calls[-1] == (["/opt/quarto/bin/quarto", "render"], tmp_path)
     assert "warning" not in capsys.readouterr().out
+    # then the offline copy: _book/ in one folder named like the zip
+    with zipfile.ZipFile(tmp_path / book.OFFLINE_ZIP) as zipped:
+        assert sorted(zipped.namelist()) == ["optimisation-book/chapters/a.html",
+                                             "optimisation-book/index.html"]
+        assert zipped.read("optimisation-book/chapters/a.html") == b"<title>A</title>"
+
+
+def test_bundle_needs_a_rendered_site(tmp_path):
+    with pytest.raises(book.BookError, match="has no index.html: render the book first"):
+        book.bundle(tmp_path / "_book", tmp_path / "book.zip")
+    assert not (tmp_path / "book.zip").exists()
 
 
 def test_the_publishing_workflow_pins_the_same_quarto(root):

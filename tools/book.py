@@ -1,7 +1,8 @@
 """Build tooling, not lesson code: the chapter list, executing notebooks, rendering with Quarto.
 
     python tools/book.py execute [NOTEBOOK ...]   # run the chapters in place (make execute)
-    python tools/book.py render                   # find Quarto, `quarto render` (make render)
+    python tools/book.py render                   # find Quarto, `quarto render` (make render),
+                                                  # then zip _book/ (optimisation-book.zip)
 
 Quarto renders the book (`_quarto.yml`) and nbclient executes the notebooks; this file only
 finds and calls them. The tests import `chapters` and `find_quarto` from here.
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -29,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 QUARTO_VERSION = "1.7.34"  # also pinned in .github/workflows/publish.yml
 CELL_TIMEOUT = 1200  # seconds one cell may run: training cells are slow on a CPU
 SHARED_QUARTO = "../shared/tools/quarto/install"  # the project's machines: Quarto offline
+OFFLINE_ZIP = "optimisation-book.zip"  # _book/ zipped for reading offline, beside _book/
+STORED = {".mp4", ".png", ".jpg", ".jpeg", ".woff", ".woff2", ".zip"}  # compressed already
 
 
 class BookError(Exception):
@@ -141,6 +145,32 @@ def render(root=ROOT) -> None:
     print(f"==> {quarto} render (Quarto {version.strip()})", flush=True)
     if subprocess.run([quarto, "render"], cwd=root).returncode != 0:
         raise BookError("`quarto render` failed; its messages above name the problem.")
+    archive = bundle(Path(root) / "_book", Path(root) / OFFLINE_ZIP)
+    print(f"==> {archive.name}: the book for reading offline ({archive.stat().st_size / 1e6:.1f} "
+          "MB; unzip it and open index.html)", flush=True)
+
+
+def bundle(site: Path, archive: Path) -> Path:
+    """`site` zipped into `archive` under one folder named like the archive, to read offline.
+
+    Unzipped, the folder's index.html opens from the file system (file://): every page, figure,
+    video, the explorer and the maths work there (tests/test_browser.py opens such a copy), only
+    the site search does not (it fetches search.json, which browsers refuse to file:// pages).
+    """
+    site, archive = Path(site), Path(archive)
+    if not (site / "index.html").is_file():
+        raise BookError(f"{site} has no index.html: render the book first (`make render`).")
+    folder = archive.name.removesuffix(".zip")
+    scratch = archive.with_name(archive.name + ".partial")
+    with zipfile.ZipFile(scratch, "w") as zipped:
+        for path in sorted(site.rglob("*")):
+            if path.is_file() and path.resolve() != archive.resolve():
+                method = zipfile.ZIP_STORED if path.suffix.lower() in STORED \
+                    else zipfile.ZIP_DEFLATED
+                zipped.write(path, f"{folder}/{path.relative_to(site).as_posix()}",
+                             compress_type=method)
+    scratch.replace(archive)  # never a half-written zip under the real name
+    return archive
 
 
 def ways_to_get_quarto(python="python") -> str:
