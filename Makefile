@@ -17,11 +17,12 @@ export PYTHONHASHSEED := 0
 # no progress bars in executed notebooks or test runs: they would land in committed outputs
 export LESSONLIB_PROGRESS := 0
 
-.PHONY: help env book execute render test benchmarks clean
+.PHONY: help env book execute render test check benchmarks clean
 
 help:
 	@echo "make book        execute every chapter, render the book into _book/, zip it (optimisation-book.zip)"
 	@echo "make test        unit tests, Quarto's site checked (also in Chromium), nbval over every chapter"
+	@echo "make check       the unit tests only (no notebooks, no Quarto, no browser): the fast lane"
 	@echo "make render      render _book/ with Quarto from the committed notebooks (no execution), zip it"
 	@echo "make execute     re-run every chapter notebook in place"
 	@echo "make benchmarks  run the scripts in benchmarks/"
@@ -65,6 +66,12 @@ test: $(STAMP)
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && cp -R index.ipynb chapters "$$scratch/" && \
 	  $(BIN)/python -m pytest --rootdir=. tests "$$scratch/index.ipynb" "$$scratch/chapters" \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The contributors' fast lane: lessonlib's unit tests and the checks of the committed notebooks'
+# files, without executing a notebook, rendering with Quarto or starting Chromium (tests that need
+# those carry the marker `site`, set in tests/conftest.py). `make test` stays the full gate.
+check: $(STAMP)
+	$(BIN)/python -m pytest --rootdir=. tests -m "not site" -q
 
 benchmarks: $(STAMP)
 	@for s in benchmarks/*.py; do echo "==> $$s"; $(BIN)/python $$s || exit 1; done
