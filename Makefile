@@ -41,7 +41,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 execute: $(STAMP)
-	@echo "==> executing every chapter notebook in place"
+	@echo "==> executing every chapter notebook in place (first their set-up cells, from _quarto.yml)"
+	$(BIN)/python tools/book.py setup-cells
 	$(BIN)/python tools/book.py execute
 
 # Quarto on PATH, else $(VENV)/bin/quarto; else ../shared/tools/quarto/install (the project's
@@ -69,9 +70,10 @@ test: $(STAMP)
 
 # The contributors' fast lane: lessonlib's unit tests and the checks of the committed notebooks'
 # files, without executing a notebook, rendering with Quarto or starting Chromium (tests that need
-# those carry the marker `site`, set in tests/conftest.py). `make test` stays the full gate.
+# those carry the markers `site` and `notebook`, see tests/conftest.py). `make test` stays the full
+# gate.
 check: $(STAMP)
-	$(BIN)/python -m pytest --rootdir=. tests -m "not site" -q
+	$(BIN)/python -m pytest --rootdir=. tests -m "not site and not notebook" -q
 
 benchmarks: $(STAMP)
 	@for s in benchmarks/*.py; do echo "==> $$s"; $(BIN)/python $$s || exit 1; done

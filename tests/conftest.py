@@ -24,13 +24,14 @@ GET_BROWSER = ("install Debian's `chromium` package (apt-get install chromium) a
                "playwright` (not `playwright install`: the system Chromium is used)")
 
 
-# Tests that need Quarto's rendering or Chromium: `make check` (the contributors' fast lane)
-# leaves them out with `-m "not site"`; `make test` runs them all.
+# Tests that need Quarto's rendering or Chromium (marker `site`), or execute a chapter (marker
+# `notebook`): `make check`, the contributors' fast lane, leaves them out; `make test` runs them all.
 SITE_FIXTURES = {"rendering", "site", "sample_repo_site", "browser", "site_url", "explorer_url"}
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "site: needs the book rendered by Quarto or Chromium")
+    config.addinivalue_line("markers", "notebook: executes a chapter notebook (slow)")
 
 
 def pytest_collection_modifyitems(items):

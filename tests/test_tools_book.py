@@ -133,3 +133,45 @@ def test_the_publishing_workflow_pins_the_same_quarto(root):
     assert [step["with"]["version"] for step in setup] == [book.QUARTO_VERSION]
     names = [step.get("name") or step.get("uses") for step in steps]
     assert names.index(setup[0]["name"]) < names.index("Test (make test)"), "tests need Quarto"
+
+
+def book_with_repository(root, url, version="1.2.3"):
+    """A tiny book whose _quarto.yml names `url` as its repository, at lessonlib `version`."""
+    make_book(root)
+    config = {"book": {"chapters": ["index.ipynb", "chapters/a.ipynb"], "repo-url": url}}
+    (root / "_quarto.yml").write_text(json.dumps(config))
+    (root / "pyproject.toml").write_text(f'[project]\nname = "lessonlib"\nversion = "{version}"\n')
+
+
+def test_the_setup_cell_installs_the_release_from_the_named_repository(tmp_path):
+    book_with_repository(tmp_path, "https://github.com/someone/optimisation-book/")
+    assert book.lessonlib_requirement(tmp_path) == \
+        "lessonlib @ git+https://github.com/someone/optimisation-book@v1.2.3"
+    source = book.setup_source(tmp_path)
+    assert '"lessonlib @ git+https://github.com/someone/optimisation-book@v1.2.3"' in source
+    assert "%pip install --quiet {source}" in source and "# 1.2.3 from the book's" in source
+    assert source.startswith("#| code-fold: true\n")
+
+
+def test_without_a_repository_the_setup_cell_says_what_to_do(tmp_path):
+    book_with_repository(tmp_path, "")
+    assert book.lessonlib_requirement(tmp_path) == ""
+    source = book.setup_source(tmp_path)
+    assert 'os.environ.get("LESSONLIB_SOURCE", "")' in source
+    assert "raise ModuleNotFoundError(" in source and "names no " in source
+
+
+def test_setup_cells_go_first_and_are_written_once(tmp_path):
+    book_with_repository(tmp_path, "https://github.com/o/r")
+    path = tmp_path / "chapters" / "a.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("x = 1")]), path)
+    assert book.sync_setup_cells(tmp_path) == [tmp_path / "index.ipynb", path]
+    cells = nbformat.read(path, as_version=4).cells
+    assert [c.get("id") for c in cells[:2]][1] == book.SETUP_ID and cells[2].source == "x = 1"
+    assert cells[1].source == book.setup_source(tmp_path)
+    assert "nbval-ignore-output" in cells[1].metadata["tags"]
+    assert book.sync_setup_cells(tmp_path) == []  # nothing to change the second time
+    book_with_repository(tmp_path, "https://github.com/o/other")  # a new repository: rewritten
+    nbformat.write(new_notebook(cells=cells), path)
+    assert path in book.sync_setup_cells(tmp_path)
+    assert "github.com/o/other@v1.2.3" in nbformat.read(path, as_version=4).cells[1].source

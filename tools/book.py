@@ -3,6 +3,7 @@
     python tools/book.py execute [NOTEBOOK ...]   # run the chapters in place (make execute)
     python tools/book.py render                   # find Quarto, `quarto render` (make render),
                                                   # then zip _book/ (optimisation-book.zip)
+    python tools/book.py setup-cells              # write every notebook's set-up cell (make execute)
 
 Quarto renders the book (`_quarto.yml`) and nbclient executes the notebooks; this file only
 finds and calls them. The tests import `chapters` and `find_quarto` from here.
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -63,6 +65,69 @@ def chapters(root=ROOT) -> list[Path]:
         raise BookError(f"{config_path} lists {', '.join(missing)}, which does not exist: "
                         "create it, or fix that line under `book: chapters:`.")
     return [Path(root) / name for name in names]
+
+
+# --- the first code cell of every notebook: lessonlib importable anywhere ---------------------------
+
+SETUP_ID = "setup-lessonlib"  # the id of that cell in every notebook of the book
+SETUP_METADATA = {"tags": ["nbval-ignore-output"], "nbval-checked-by": "no claim",
+                  "nbval-ignore-reason": "the device depends on the reader's hardware"}
+SETUP_TEMPLATE = """#| code-fold: true
+#| code-summary: "Set-up: lessonlib, and the device this notebook runs on"
+# In the book's repository lessonlib is installed and this cell only prints the
+# device. Alone (Colab, Binder, a download) the notebook installs lessonlib
+# {version} from the book's repository; torch, numpy and matplotlib are kept.
+import importlib.util
+import os
+
+if importlib.util.find_spec("lessonlib") is None:
+    source = os.environ.get("LESSONLIB_SOURCE", "{source}")
+    if not source:
+        raise ModuleNotFoundError(
+            "lessonlib is not installed and this copy of the book names no "
+            "repository to install it from: pip install it from the book's "
+            "repository, or set LESSONLIB_SOURCE to a wheel or requirement")
+    %pip install --quiet {{source}}
+    importlib.invalidate_caches()
+from lessonlib.device import get_device
+
+print("lessonlib runs this notebook on", get_device())"""
+
+
+def lessonlib_requirement(root=ROOT) -> str:
+    """What pip installs lessonlib from on a hosted service: the repository named by `book:
+    repo-url` in _quarto.yml at the tag v<version> of pyproject.toml, or '' if none is named."""
+    config = yaml.safe_load((Path(root) / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    url = str((config.get("book") or {}).get("repo-url") or "").rstrip("/")
+    version = tomllib.loads((Path(root) / "pyproject.toml").read_text())["project"]["version"]
+    return f"lessonlib @ git+{url}@v{version}" if url else ""
+
+
+def setup_source(root=ROOT) -> str:
+    """The source of the set-up cell for this book's repository and version."""
+    version = tomllib.loads((Path(root) / "pyproject.toml").read_text())["project"]["version"]
+    return SETUP_TEMPLATE.format(version=version, source=lessonlib_requirement(root))
+
+
+def sync_setup_cells(root=ROOT, notebooks=None) -> list[Path]:
+    """Make the set-up cell the first code cell of every notebook; returns those it changed."""
+    paths = notebooks or [path for path in chapters(root) if path.suffix == ".ipynb"]
+    source, changed = setup_source(root), []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        cell = next((c for c in nb.cells if c.get("id") == SETUP_ID), None)
+        if cell is not None and cell.source == source and cell.metadata == SETUP_METADATA:
+            continue
+        if cell is None:
+            cell = nbformat.v4.new_code_cell(source, id=SETUP_ID)
+            first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"),
+                              len(nb.cells))
+            nb.cells.insert(first_code, cell)
+        cell.source, cell.outputs, cell.execution_count = source, [], None
+        cell.metadata = nbformat.from_dict(SETUP_METADATA)
+        nbformat.write(nb, path)
+        changed.append(path)
+    return changed
 
 
 def execute(root=ROOT, notebooks=None) -> None:
@@ -187,10 +252,14 @@ def main(argv=None) -> None:
     run = commands.add_parser("execute", help="run the chapter notebooks in place")
     run.add_argument("notebooks", nargs="*", help="only these, relative to the book's folder")
     commands.add_parser("render", help="render the book into _book/ with Quarto")
+    commands.add_parser("setup-cells", help="write the set-up cell of every notebook")
     args = parser.parse_args(argv)
     try:
         if args.command == "execute":
             execute(ROOT, args.notebooks or None)
+        elif args.command == "setup-cells":
+            for path in sync_setup_cells(ROOT):
+                print(f"wrote the set-up cell of {os.path.relpath(path, ROOT)}")
         else:
             render(ROOT)
     except BookError as err:
