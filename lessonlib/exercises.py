@@ -175,11 +175,17 @@ def check_saddle_escape(answer, lr=0.05, y0=1e-6):
     if answer is None:
         return False
     want = saddle_escape_steps(lr, y0)
-    if abs(answer - want) <= 1:
-        return _report(True, name, f"each step multiplies y by 1 + 2 lr = {1 + 2 * lr:g}, and "
-                       f"{1 + 2 * lr:g}^{want} is the first power above 1 / y0 = {1 / y0:g}: {want} steps.", "")
+    factor = 1 + 2 * lr
+    if answer == want:
+        return _report(True, name, f"each step multiplies y by 1 + 2 lr = {factor:g}, and "
+                       f"{factor:g}^{want} is the first power above 1 / y0 = {1 / y0:g}: {want} steps.", "")
     continuous = math.log(1 / y0) / (2 * lr)
-    if abs(answer - saddle_escape_steps(0.1, y0)) <= 1:
+    if answer == want - 1:
+        hint = (f"one step short: after {want - 1} steps |y| = {factor:g}^{want - 1} x {y0:g} = "
+                f"{factor ** (want - 1) * y0:.3g}, not yet above 1.")
+    elif answer == want + 1:
+        hint = f"one step too many: after {want} steps |y| = {factor ** want * y0:.3g} is already above 1."
+    elif abs(answer - saddle_escape_steps(0.1, y0)) <= 1:
         hint = f"that is the count for lr = 0.1 measured in the chapter; redo it for lr = {lr}."
     elif abs(answer - continuous) <= 1.5:
         hint = ("that treats a step as multiplying y by e^(2 lr); a step multiplies it by exactly 1 + 2 lr. "

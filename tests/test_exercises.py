@@ -105,7 +105,8 @@ NUMBER_CASES = [
     ("check_one_step_lr", None, False, "no answer given"),
     ("check_one_step_lr", "half", False, None),
     ("check_saddle_escape", 145, True, "Correct"),
-    ("check_saddle_escape", 146, True, "Correct"),
+    ("check_saddle_escape", 144, False, "one step short"),  # 1.1^144 = 9.1e5 < 1e6
+    ("check_saddle_escape", 146, False, "one step too many"),
     ("check_saddle_escape", 76, False, "lr = 0.1"),  # the count for lr = 0.1
     ("check_saddle_escape", 138, False, "exactly 1 + 2 lr"),  # ln(1e6) / (2 lr): continuous time
     ("check_saddle_escape", 20, False, "smallest whole n"),
