@@ -17,7 +17,7 @@ RULES = {
     "gradient descent": Optimiser("SGD"),
     "momentum": Optimiser("SGD", momentum=0.9),
     "RMSProp": Optimiser("RMSprop", alpha=0.9),
-    "Adam": Optimiser("Adam"),
+    "Adam": Optimiser("Adam", betas=(0.9, 0.999)),
 }
 LRS = 2.0 ** (np.arange(-40, 1) / 4)  # the learning rates every rule is tuned over: 2^-10 to 1, 4 per octave
 BETAS = tuple(k / 10 for k in range(10))  # the momentum coefficients tried: 0, 0.1, ..., 0.9
