@@ -1,12 +1,14 @@
 """Self-checks for the exercises: each says clearly whether an answer is right and, if not, gives a hint."""
 
+import functools
 import math
 
+import numpy as np
 import torch
 
-from .functions import rosenbrock, rosenbrock_grad
-from .optim import Optimiser
-from .trajectory import START, run_trajectory
+from .functions import rosenbrock
+from .optim import Optimiser, adam_update
+from .trajectory import run_trajectory
 
 
 def _report(ok, name, good, hint):
@@ -44,26 +46,50 @@ def _verdict(answer, name, want, good, hints, default):
     return _report(False, name, "", _matching_hint(answer, hints, default))
 
 
-def check_bias_correction(bias_corrected):
-    """Self-check: `bias_corrected(m, v, t, beta1, beta2)` returns (m_hat, v_hat)."""
+def _moments(grads, beta1, beta2, correct=True, square=True, t_power=True):
+    """m_hat, v_hat (or m, v) after `grads`, with the slips a hand computation can make."""
+    m = v = 0.0
+    for g in grads:
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * (g * g if square else g)
+    t = len(grads) if t_power else 1
+    return (m / (1 - beta1**t), v / (1 - beta2**t)) if correct else (m, v)
+
+
+def check_bias_corrected_moments(answer, grads=(2.0, 1.0), beta1=0.9, beta2=0.99):
+    """Self-check: (m_hat, v_hat) after the gradients `grads`, computed by hand."""
     name = "bias-corrected moments"
-    if not _answered(bias_corrected, name, "define bias_corrected(m, v, t, beta1, beta2) and pass it in."):
+    if not _answered(answer, name, "set moments to a pair (m_hat, v_hat)."):
         return False
-    cases = [(0.1, 0.001, 1, 0.9, 0.999), (0.5, 0.02, 10, 0.9, 0.999), (-2.0, 3.0, 3, 0.8, 0.99)]
-    for m, v, t, b1, b2 in cases:
-        try:
-            got = bias_corrected(m, v, t, b1, b2)
-            if got is None:
-                print(f"Not yet ({name}): your function returns None; fill in its body.")
-                return False
-            m_hat, v_hat = (float(x) for x in got)
-        except Exception as err:  # a student's code may fail in any way: report it, don't crash
-            return _report(False, name, "", f"calling it with m={m}, v={v}, t={t} raised {type(err).__name__}: {err}")
-        want = (m / (1 - b1**t), v / (1 - b2**t))
-        if not (math.isclose(m_hat, want[0], rel_tol=1e-9) and math.isclose(v_hat, want[1], rel_tol=1e-9)):
-            return _report(False, name, "", f"for m={m}, v={v}, t={t}, beta1={b1}, beta2={b2} you returned "
-                           f"({m_hat:.6g}, {v_hat:.6g}). Hint: divide m by 1 - beta1**t and v by 1 - beta2**t.")
-    return _report(True, name, "m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t) undo the zero start.", "")
+    try:
+        got = tuple(float(x) for x in answer)
+        if len(got) != 2:
+            raise ValueError
+    except (TypeError, ValueError):
+        return _report(False, name, "", f"{answer!r} is not a pair of numbers; write moments = (m_hat, v_hat).")
+    t = len(grads)
+    want = _moments(grads, beta1, beta2)
+    close = lambda a, b: all(math.isclose(x, y, rel_tol=1e-3) for x, y in zip(a, b))  # noqa: E731
+    if close(got, want):
+        newest = (1 - beta1) / (1 - beta1**t)
+        return _report(True, name, f"m_hat = {want[0]:.4g} and v_hat = {want[1]:.4g}: weighted averages of the "
+                       f"gradients and of their squares whose weights sum to one (the newest gradient weighs "
+                       f"{newest:.2f} in m_hat).", "")
+    slips = [(_moments(grads, beta1, beta2, correct=False),
+              f"those are m_{t} and v_{t} before the correction: divide them by 1 - beta^t with t = {t}."),
+             (_moments(grads, beta1, beta2, t_power=False),
+              f"you divided by 1 - beta; the weight collected after t = {t} gradients is 1 - beta^{t}."),
+             (_moments(grads[::-1], beta1, beta2),
+              "the weights are the wrong way round: the newest gradient gets 1 - beta, the one before it "
+              "beta (1 - beta)."),
+             (_moments(grads, beta1, beta2, square=False),
+              "v averages the squared gradients, g^2, not the gradients.")]
+    hint = next((h for value, h in slips if close(got, value)), None)
+    if hint is None:
+        which = "m_hat is right; now v_hat" if math.isclose(got[0], want[0], rel_tol=1e-3) else "start with m"
+        hint = (f"{which}: apply m_t = beta1 m_(t-1) + (1 - beta1) g_t and v_t = beta2 v_(t-1) + (1 - beta2) g_t^2 "
+                f"from m_0 = v_0 = 0 for each gradient in turn, then divide by 1 - beta^{t}.")
+    return _report(False, name, "", hint)
 
 
 def check_uncorrected_first_step(answer, beta1=0.9, beta2=0.9999):
@@ -84,57 +110,101 @@ def check_uncorrected_first_step(answer, beta1=0.9, beta2=0.9999):
     return _report(False, name, "", hint)
 
 
-def check_adam_step(adam_step):
-    """Self-check: `adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)` -> (theta, m, v)."""
-    name = "one Adam step"
-    if not _answered(adam_step, name, "define adam_step(theta, g, m, v, t, lr, beta1, beta2, eps) and pass it in."):
+def check_folded_step(folded_step):
+    """Self-check: `folded_step(theta, g, m, v, t, lr, beta1, beta2, eps)` -> (theta, m, v), Adam's folded form."""
+    name = "one step of the folded form"
+    if not _answered(folded_step, name, "define folded_step(theta, g, m, v, t, lr, beta1, beta2, eps) and pass "
+                     "it in."):
         return False
-    theta = torch.tensor(list(START), dtype=torch.float64, requires_grad=True)
-    reference = torch.optim.Adam([theta], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
-    mine_theta = theta.detach().clone()
-    m, v = torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
-    for t in range(1, 4):
-        g = torch.tensor(rosenbrock_grad(*mine_theta.tolist()), dtype=torch.float64)
-        try:
-            got = adam_step(mine_theta.clone(), g, m.clone(), v.clone(), t, 0.01, 0.9, 0.999, 1e-8)
-            if got is None:
-                print(f"Not yet ({name}): your function returns None; fill in its body.")
-                return False
-            mine_theta, m, v = (torch.as_tensor(x, dtype=torch.float64) for x in got)
-        except Exception as err:
-            return _report(False, name, "", f"step {t} raised {type(err).__name__}: {err}")
-        reference.zero_grad()
-        rosenbrock(theta[0], theta[1]).backward()
-        reference.step()
-        gap = (mine_theta - theta.detach()).abs().max().item()
-        if not gap <= 1e-10:
-            return _report(False, name, "", f"after step {t} your theta is {mine_theta.tolist()}, torch.optim.Adam's is "
-                           f"{theta.detach().tolist()}. Hint: update m and v first, bias-correct both with t, then "
-                           "theta - lr * m_hat / (sqrt(v_hat) + eps).")
-    return _report(True, name, "three steps agree with torch.optim.Adam to 1e-10.", "")
+    settings = (0.01, 0.9, 0.999, 1e-8)  # lr, beta1, beta2, eps
+    # a tiny gradient (where the place of eps matters) next to an ordinary one, for three steps
+    grads = [torch.tensor([3e-8, 2.0], dtype=torch.float64), torch.tensor([1e-8, -1.0], dtype=torch.float64),
+             torch.tensor([2e-8, 0.5], dtype=torch.float64)]
 
+    def run(step):
+        theta, m, v = (torch.zeros(2, dtype=torch.float64) for _ in range(3))
+        thetas = []
+        for t, g in enumerate(grads, start=1):
+            result = step(theta.clone(), g.clone(), m.clone(), v.clone(), t, *settings)
+            if result is None:
+                raise _ReturnedNone
+            theta, m, v = (torch.as_tensor(x, dtype=torch.float64) for x in result)
+            thetas.append(theta)
+        return thetas
 
-def check_learning_rate(lr, max_iter=2000, target=1e-3):
-    """Self-check: an Adam lr that gets below f = 1e-3 within 2,000 iterations from (-0.8, 2)."""
+    def uncorrected(theta, g, m, v, t, lr, beta1, beta2, eps):
+        _, m, v = adam_update(theta, g, m, v, t, lr, beta1, beta2, eps)
+        return theta - lr * m / (v.sqrt() + eps), m, v
 
-    name = "a learning rate for Adam"
-    lr = _number(lr, name, "set lr to a number.", "give a learning rate, e.g. 0.05.")
-    if lr is None:
+    def no_square_root(theta, g, m, v, t, lr, beta1, beta2, eps):
+        _, m, v = adam_update(theta, g, m, v, t, lr, beta1, beta2, eps)
+        return theta - lr * (1 - beta2**t) / (1 - beta1**t) * m / (v.sqrt() + eps), m, v
+
+    want = run(lambda *args: adam_update(*args, form="folded"))
+    try:
+        got = run(folded_step)
+    except _ReturnedNone:
+        print(f"Not yet ({name}): your function returns None; fill in its body.")
         return False
-    if not (math.isfinite(lr) and lr > 0):
-        return _report(False, name, "", f"a learning rate must be a positive number, got {lr}.")
-    traj = run_trajectory(Optimiser("Adam", lr=lr), start=START, tol=target, max_iter=max_iter)
-    if traj.converged:
-        return _report(True, name, f"with lr = {lr:g}, f < {target:g} after {traj.iterations} iterations.", "")
-    if traj.diverged:
-        return _report(False, name, "", "the run diverged: try a smaller lr.")
-    # which way to go? try half and double the learning rate and see which ends lower
-    half, double = (run_trajectory(Optimiser("Adam", lr=k * lr), start=START, tol=target, max_iter=max_iter)
-                    for k in (0.5, 2.0))
-    better = "larger" if (double.f[-1] if not double.diverged else math.inf) < half.f[-1] else "smaller"
-    hint = (f"after {max_iter} iterations f = {traj.f[-1]:.2g}; with twice this lr it ends at {double.f[-1]:.2g}, "
-            f"with half of it at {half.f[-1]:.2g}: try a {better} lr.")
+    except Exception as err:  # a student's code may fail in any way: report it, don't crash
+        return _report(False, name, "", f"calling it raised {type(err).__name__}: {err} (theta, g, m and v are "
+                       "tensors of two numbers; return the new theta, m and v).")
+    same = lambda a, b: all(torch.allclose(x, y, rtol=1e-9, atol=1e-15) for x, y in zip(a, b))  # noqa: E731
+    if same(got, want):
+        return _report(True, name, "three steps agree with adam_update(form=\"folded\"); on the tiny gradient "
+                       "they differ from Algorithm 1, which adds eps to the corrected sqrt(v_hat).", "")
+    slips = [(run(lambda *args: adam_update(*args, form="algorithm1")),
+              "that is Algorithm 1 (eps added to the bias-corrected sqrt(v_hat)); the folded form steps "
+              "alpha_t m_t / (sqrt(v_t) + eps) with the uncorrected m_t and v_t."),
+             (run(uncorrected), "fold both bias corrections into the step size: alpha_t = alpha sqrt(1 - beta2^t) "
+                                "/ (1 - beta1^t)."),
+             (run(no_square_root), "the second moment's correction enters alpha_t through a square root, "
+                                   "sqrt(1 - beta2^t).")]
+    hint = next((h for value, h in slips if same(got, value)), None)
+    if hint is None:
+        t = next(i for i, (a, b) in enumerate(zip(got, want), start=1) if not torch.allclose(a, b, rtol=1e-9,
+                                                                                             atol=1e-15))
+        hint = (f"after step {t} your theta is {got[t - 1].tolist()}, expected {want[t - 1].tolist()}. Update m "
+                "and v from their equations first, then step as the folded form says.")
     return _report(False, name, "", hint)
+
+
+class _ReturnedNone(Exception):
+    """A student's function returned None (the notebook's empty stub)."""
+
+
+# Exercise 3.1: Adam from another start, on the race's grid of learning rates
+OTHER_START = (-1.2, 1.0)
+GRID = tuple(float(lr) for lr in 10.0 ** (np.arange(-8, 1) / 2))  # np.logspace(-4, 0, 9), the race's grid
+
+
+@functools.lru_cache(maxsize=32)
+def _adam_run(lr, start, tol, max_iter):
+    t = run_trajectory(Optimiser("Adam", lr=lr), start=start, tol=tol, max_iter=max_iter)
+    return t.converged, t.iterations, float(t.f[-1])
+
+
+def check_smallest_grid_lr(answer, start=OTHER_START, lrs=GRID, tol=1e-3, max_iter=2000):
+    """Self-check: the smallest lr of the grid with which Adam from `start` gets below `tol` in `max_iter` steps."""
+    name = f"smallest learning rate from {start}"
+    answer = _number(answer, name, "set smallest_lr to a learning rate of lrs.", "give one of lrs, e.g. lrs[3].")
+    if answer is None:
+        return False
+    on_grid = [lr for lr in lrs if math.isclose(answer, lr, rel_tol=0.02)]
+    if not on_grid:
+        return _report(False, name, "", f"{answer:g} is not on the grid; try each learning rate of lrs "
+                       f"({', '.join(f'{lr:.0e}' for lr in lrs)}) in turn.")
+    lr = on_grid[0]
+    converged, iterations, final = _adam_run(lr, tuple(start), tol, max_iter)
+    if not converged:
+        return _report(False, name, "", f"with lr = {lr:.0e}, f = {final:.2g} after {max_iter} iterations, not "
+                       f"below {tol:g}: try a larger learning rate.")
+    smaller = [x for x in lrs if x < lr]
+    if smaller and _adam_run(smaller[-1], tuple(start), tol, max_iter)[0]:
+        return _report(False, name, "", f"lr = {lr:.0e} gets there (in {iterations} iterations), but a smaller "
+                       "learning rate of the grid does too.")
+    below = f"; the next smaller one, {smaller[-1]:.0e}, does not within {max_iter}" if smaller else ""
+    return _report(True, name, f"lr = {lr:.0e} reaches f < {tol:g} in {iterations} iterations{below}.", "")
 
 
 def check_one_step_lr(answer):

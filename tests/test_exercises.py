@@ -6,52 +6,45 @@ import torch
 from lessonlib import exercises
 
 
-def right_bias_corrected(m, v, t, beta1, beta2):
-    return m / (1 - beta1**t), v / (1 - beta2**t)
+def right_folded_step(theta, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    lr_t = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
+    return theta - lr_t * m / (torch.sqrt(v) + eps), m, v
 
 
-def right_adam_step(theta, g, m, v, t, lr, beta1, beta2, eps):
+def algorithm1_step(theta, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
     m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
     return theta - lr * m_hat / (torch.sqrt(v_hat) + eps), m, v
 
 
-def test_bias_correction(capsys):
-    assert exercises.check_bias_correction(right_bias_corrected)
-    assert "Correct" in capsys.readouterr().out
-    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: (m, v))
-    assert "Hint" in capsys.readouterr().out
-    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: (m / (1 - b1), v / (1 - b2)))  # t forgotten
-    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: 1 / 0)
-    assert "ZeroDivisionError" in capsys.readouterr().out
-    assert not exercises.check_bias_correction(None)
-    assert "no answer given" in capsys.readouterr().out
-    assert not exercises.check_bias_correction(lambda m, v, t, b1, b2: None)  # the notebook's empty stub
-    assert "returns None" in capsys.readouterr().out
+def folded_without_correction(theta, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return theta - lr * m / (torch.sqrt(v) + eps), m, v
 
 
-def test_adam_step(capsys):
-    assert exercises.check_adam_step(right_adam_step)
-    assert "agree with torch.optim.Adam" in capsys.readouterr().out
-
-    def no_bias_correction(theta, g, m, v, t, lr, beta1, beta2, eps):
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        return theta - lr * m / (torch.sqrt(v) + eps), m, v
-
-    assert not exercises.check_adam_step(no_bias_correction)
-    assert "after step 1" in capsys.readouterr().out
-    assert not exercises.check_adam_step(None)
-    assert not exercises.check_adam_step(lambda *args: None)
-    assert "returns None" in capsys.readouterr().out
+def folded_without_square_root(theta, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return theta - lr * (1 - beta2**t) / (1 - beta1**t) * m / (torch.sqrt(v) + eps), m, v
 
 
-@pytest.mark.parametrize("lr, ok, word", [(0.1, True, "Correct"), (0.01, False, "larger"), (10.0, False, "smaller"),
-                                          (-1.0, False, "positive"), (1e6, False, "smaller")])
-def test_learning_rate(capsys, lr, ok, word):
-    assert exercises.check_learning_rate(lr) is ok
-    assert word in capsys.readouterr().out
+@pytest.mark.parametrize("step, ok, phrase", [
+    (right_folded_step, True, "agree with adam_update"),
+    (algorithm1_step, False, "that is Algorithm 1"),
+    (folded_without_correction, False, "fold both bias corrections"),
+    (folded_without_square_root, False, "through a square root"),
+    (lambda theta, g, m, v, t, lr, beta1, beta2, eps: (theta - lr * g, m, v), False, "after step 1"),
+    (lambda *args: 1 / 0, False, "ZeroDivisionError"),
+    (lambda *args: None, False, "returns None"),  # the notebook's empty stub
+    (None, False, "no answer given"),
+])
+def test_folded_step(capsys, step, ok, phrase):
+    assert exercises.check_folded_step(step) is ok
+    assert phrase in capsys.readouterr().out
 
 
 def right_one_epoch(model, optimiser, X, y):
@@ -91,6 +84,22 @@ def test_training_epoch(capsys):
 
 # A numeric answer, whether the check accepts it, and a phrase its verdict must contain (None: any)
 NUMBER_CASES = [
+    ("check_bias_corrected_moments", (1.4737, 2.4925), True, "Correct"),  # gradients 2 then 1
+    ("check_bias_corrected_moments", (0.28, 0.0496), False, "before the correction"),  # m_2, v_2
+    ("check_bias_corrected_moments", (2.8, 4.96), False, "1 - beta^2"),  # divided by 1 - beta
+    ("check_bias_corrected_moments", (1.5263, 2.5075), False, "wrong way round"),  # gradients swapped
+    ("check_bias_corrected_moments", (1.4737, 1.4975), False, "squared gradients"),  # v of g, not g^2
+    ("check_bias_corrected_moments", (1.4737, 3.0), False, "m_hat is right"),
+    ("check_bias_corrected_moments", (1.0, 3.0), False, "start with m"),
+    ("check_bias_corrected_moments", (1.0, 2.0, 3.0), False, "not a pair"),
+    ("check_bias_corrected_moments", None, False, "no answer given"),
+    ("check_smallest_grid_lr", 10**-1.5, True, "Correct"),  # Adam from (-1.2, 1): 3e-2 works, 1e-2 not
+    ("check_smallest_grid_lr", 0.0316, True, "Correct"),
+    ("check_smallest_grid_lr", 0.01, False, "try a larger"),
+    ("check_smallest_grid_lr", 0.1, False, "a smaller learning rate of the grid does too"),
+    ("check_smallest_grid_lr", 0.05, False, "not on the grid"),
+    ("check_smallest_grid_lr", "fast", False, "not a number"),
+    ("check_smallest_grid_lr", None, False, "no answer given"),
     ("check_uncorrected_first_step", 10.0, True, "Correct"),
     ("check_uncorrected_first_step", 3.162, False, "beta2 = 0.999"),  # beta2 = 0.999's factor
     ("check_uncorrected_first_step", 1.0, False, "bias-corrected"),  # the corrected step
