@@ -19,7 +19,11 @@ class VideoError(OSError):
 
 
 class VideoWriter:
-    """Stream RGB frames (H, W, 3 uint8) into a browser-playable MP4."""
+    """Stream RGB frames (H, W, 3 uint8) into a browser-playable MP4.
+
+    The frames go to a scratch file beside `path`, which replaces `path` only when `close()`
+    finishes it: an interrupted film never leaves a half-written file under the real name.
+    """
 
     def __init__(self, path, fps=30, crf=23):
         if fps <= 0:
@@ -33,6 +37,7 @@ class VideoWriter:
             raise VideoError(f"cannot write the video {self.path}: {err.strerror or err}. Run the "
                              "notebook from a folder you can write to (a chapter writes its films into "
                              "media/ next to itself), or give another path.") from None
+        self._scratch = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
         self.fps, self.crf = fps, crf
         self.frames = 0
         self._gen = None
@@ -51,7 +56,7 @@ class VideoWriter:
         if self._gen is None:
             self._size = (w, h)
             self._gen = imageio_ffmpeg.write_frames(
-                str(self.path), (w, h), fps=self.fps, codec="libx264", pix_fmt_in="rgb24",
+                str(self._scratch), (w, h), fps=self.fps, codec="libx264", pix_fmt_in="rgb24",
                 pix_fmt_out="yuv420p", quality=None, macro_block_size=2, ffmpeg_log_level="error",
                 output_params=["-crf", str(self.crf), "-preset", "medium", "-movflags", "+faststart"])
             self._gen.send(None)
@@ -74,15 +79,17 @@ class VideoWriter:
             raise ValueError(f"no frames were written to {self.path}")
         self._gen.close()
         self._gen = None
+        os.replace(self._scratch, self.path)
         return self.path
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self._gen is not None:
+        if self._gen is not None:  # not closed: an error or an interruption; keep no partial film
             self._gen.close()
             self._gen = None
+            self._scratch.unlink(missing_ok=True)
 
 
 def write_mp4(frames, path, fps=30, crf=23) -> Path:

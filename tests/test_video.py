@@ -6,7 +6,7 @@ import pytest
 from lessonlib.animate import animate_paths, frame_schedule, plot_path
 from lessonlib.optim import Optimiser
 from lessonlib.trajectory import run_trajectory
-from lessonlib.video import probe_mp4, write_mp4
+from lessonlib.video import VideoWriter, probe_mp4, write_mp4
 
 
 def test_mp4_is_browser_playable_and_cropped_to_even_size(tmp_path):
@@ -129,3 +129,14 @@ def test_a_path_under_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "media").write_text("a file where the folder should be")
     with pytest.raises(VideoError, match="cannot write the video"):
         write_mp4([np.zeros((4, 4, 3), np.uint8)], tmp_path / "media" / "film.mp4")
+
+
+def test_an_interrupted_film_leaves_the_old_file_and_no_scratch(tmp_path):
+    path = tmp_path / "film.mp4"
+    write_mp4([np.zeros((8, 8, 3), np.uint8)] * 3, path)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="interrupted"):
+        with VideoWriter(path, fps=5) as writer:
+            writer.write(np.full((8, 8, 3), 255, np.uint8))
+            raise RuntimeError("interrupted")
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4"]
