@@ -85,6 +85,8 @@ def test_training_epoch(capsys):
 # A numeric answer, whether the check accepts it, and a phrase its verdict must contain (None: any)
 NUMBER_CASES = [
     ("check_bias_corrected_moments", (1.4737, 2.4925), True, "Correct"),  # gradients 2 then 1
+    ("check_bias_corrected_moments", (1.47, 2.49), True, "Correct"),  # rounded by hand
+    ("check_bias_corrected_moments", (1.5, 2.5), False, "plain averages"),
     ("check_bias_corrected_moments", (0.28, 0.0496), False, "before the correction"),  # m_2, v_2
     ("check_bias_corrected_moments", (2.8, 4.96), False, "1 - beta^2"),  # divided by 1 - beta
     ("check_bias_corrected_moments", (1.5263, 2.5075), False, "wrong way round"),  # gradients swapped
@@ -95,18 +97,20 @@ NUMBER_CASES = [
     ("check_bias_corrected_moments", None, False, "no answer given"),
     ("check_smallest_grid_lr", 10**-1.5, True, "Correct"),  # Adam from (-1.2, 1): 3e-2 works, 1e-2 not
     ("check_smallest_grid_lr", 0.0316, True, "Correct"),
+    ("check_smallest_grid_lr", 0.03, True, "Correct"),  # as the tables print it, 3e-02
     ("check_smallest_grid_lr", 0.01, False, "try a larger"),
     ("check_smallest_grid_lr", 0.1, False, "a smaller learning rate of the grid does too"),
     ("check_smallest_grid_lr", 0.05, False, "not on the grid"),
     ("check_smallest_grid_lr", "fast", False, "not a number"),
     ("check_smallest_grid_lr", None, False, "no answer given"),
-    ("check_uncorrected_first_step", 10.0, True, "Correct"),
-    ("check_uncorrected_first_step", 3.162, False, "beta2 = 0.999"),  # beta2 = 0.999's factor
-    ("check_uncorrected_first_step", 1.0, False, "bias-corrected"),  # the corrected step
-    ("check_uncorrected_first_step", 1000.0, False, "square root"),  # forgot the square root
-    ("check_uncorrected_first_step", 0.5, False, "divide m_1"),
-    ("check_uncorrected_first_step", "large", False, None),
-    ("check_uncorrected_first_step", None, False, "no answer given"),
+    ("check_beta2_for_unit_first_step", 0.99, True, "Correct"),
+    ("check_beta2_for_unit_first_step", 0.9, False, "0.32 lr, not lr"),  # beta2 = beta1
+    ("check_beta2_for_unit_first_step", 0.1, False, "that is sqrt(1 - beta2)"),
+    ("check_beta2_for_unit_first_step", 0.01, False, "that is 1 - beta2"),
+    ("check_beta2_for_unit_first_step", 0.999, False, "3.16 lr"),
+    ("check_beta2_for_unit_first_step", 0.5, False, "set that ratio to 1"),
+    ("check_beta2_for_unit_first_step", "large", False, None),
+    ("check_beta2_for_unit_first_step", None, False, "no answer given"),
     ("check_one_step_lr", 0.5, True, "Correct"),
     ("check_one_step_lr", 1.0, False, "edge of divergence"),  # 2 / L'': the edge of divergence
     ("check_one_step_lr", 2.0, False, "inverse"),  # the curvature itself
