@@ -1,9 +1,10 @@
-/* Optimiser explorer: gradient descent, SGD with momentum, RMSprop and Adam on Rosenbrock's valley
- * and on an elongated quadratic bowl, recomputed live in the reader's browser.
+/* Optimiser explorer: gradient descent, SGD with momentum, RMSprop, Adam and Lion on Rosenbrock's
+ * valley and on an elongated quadratic bowl, recomputed live in the reader's browser.
  *
  * Plain JavaScript, no libraries, no network. The update rules are PyTorch's (torch.optim.SGD,
- * RMSprop and Adam, single-tensor CPU path, float64), written in torch's order of operations, so
- * window.optimiserExplorer.run(settings) returns the positions lessonlib's run_trajectory returns.
+ * RMSprop and Adam, single-tensor CPU path, float64) and lessonlib.optim.Lion's, written in their
+ * order of operations, so window.optimiserExplorer.run(settings) returns the positions lessonlib's
+ * run_trajectory returns.
  * The page needs an element <div id="optimiser-explorer"></div>; this script builds the figure and
  * its controls inside it. See explorer/README.md.
  */
@@ -28,7 +29,7 @@
       floor: (x) => x * x, // the valley floor y = x², drawn dotted
       start: [-0.8, 2],
       // the race's best learning rates (chapter "Rosenbrock's valley"), torch's default betas
-      lr: { gd: 0.001, momentum: 0.001, rmsprop: 0.001, adam: 1 },
+      lr: { gd: 0.001, momentum: 0.001, rmsprop: 0.001, adam: 1, lion: 0.001 },
     },
     bowl: {
       label: "Elongated bowl",
@@ -39,7 +40,7 @@
       minimum: [0, 0],
       floor: null,
       start: [-4, 1],
-      lr: { gd: 0.035, momentum: 0.013, rmsprop: 0.16, adam: 0.2 },
+      lr: { gd: 0.035, momentum: 0.013, rmsprop: 0.16, adam: 0.2, lion: 0.003 },
     },
   };
 
@@ -95,7 +96,24 @@
     };
   }
 
-  const RULES = { SGD: sgd, RMSprop: rmsprop, Adam: adam };
+  /**
+   * lessonlib.optim.Lion(lr, betas, weight_decay), Chen et al. 2023, Algorithm 2:
+   * c = β1 m + (1 − β1) g, p ← p (1 − lr λ) − lr sign(c), then m ← β2 m + (1 − β2) g.
+   */
+  function lion({ lr, betas = [0.9, 0.99], weight_decay = 0 }) {
+    const [b1, b2] = betas;
+    const m = [0, 0];
+    return function step(p, g) {
+      for (let k = 0; k < 2; k++) {
+        const c = m[k] * b1 + g[k] * (1 - b1);
+        p[k] = p[k] * (1 - lr * weight_decay);
+        p[k] = p[k] - lr * Math.sign(c);
+        m[k] = m[k] * b2 + g[k] * (1 - b2);
+      }
+    };
+  }
+
+  const RULES = { SGD: sgd, RMSprop: rmsprop, Adam: adam, Lion: lion };
 
   /**
    * Run one optimiser like lessonlib's run_trajectory: record the position and f, stop at the first
@@ -154,6 +172,11 @@
       params: [{ name: "beta1", label: "β1", values: BETA1_VALUES, value: 0.9 },
                { name: "beta2", label: "β2", values: BETA2_VALUES, value: 0.999 }],
       settings: (v) => ({ optimiser: "Adam", lr: v.lr, betas: [v.beta1, v.beta2] }) },
+    // switched off at first: the chapter "After Adam" introduces it
+    { key: "lion", label: "Lion", colour: "#009e73", torch: "Lion", off: true,
+      params: [{ name: "beta1", label: "β1", values: BETA1_VALUES, value: 0.9 },
+               { name: "beta2", label: "β2", values: BETA2_VALUES, value: 0.99 }],
+      settings: (v) => ({ optimiser: "Lion", lr: v.lr, betas: [v.beta1, v.beta2] }) },
   ];
 
   const fmt = (v) => (v === 0 ? "0" : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(v) : v.toExponential(0));
@@ -351,7 +374,7 @@
     const optBox = el("div", { class: "ox-optimisers" });
     for (const e of ENTRIES) {
       const on = el("input", { type: "checkbox", id: `ox-${e.key}-on` });
-      on.checked = true;
+      on.checked = !e.off;
       on.addEventListener("change", update);
       const box = el("fieldset", { class: "ox-optimiser", style: `--ox-colour: ${e.colour}` },
         el("legend", {}, on, el("label", { for: `ox-${e.key}-on` }, el("span", { class: "ox-swatch", "aria-hidden": "true" }), e.label)));
@@ -386,14 +409,16 @@
       "<code>lessonlib.trajectory.run_trajectory</code>. Where torch differs from the textbook, the explorer follows torch: " +
       "momentum is the heavy ball <i>b</i> ← β<i>b</i> + ∇<i>f</i>, <i>x</i> ← <i>x</i> − η<i>b</i>, without a factor (1 − β), " +
       "so its steps are about 1/(1 − β) times larger than η∇<i>f</i>; RMSprop divides by √<i>v</i> + ε, and Adam adds ε to the " +
-      "bias-corrected √<i>v̂</i>: <i>x</i> ← <i>x</i> − η <i>m̂</i> / (√<i>v̂</i> + ε). A run stops at the first f &lt; 1e-4.";
+      "bias-corrected √<i>v̂</i>: <i>x</i> ← <i>x</i> − η <i>m̂</i> / (√<i>v̂</i> + ε). Lion (switch it on; chapter \"After Adam\") " +
+      "follows <code>lessonlib.optim.Lion</code>: every coordinate moves by η, the sign of <i>c</i> = β1<i>m</i> + (1 − β1)∇<i>f</i>. " +
+      "A run stops at the first f &lt; 1e-4.";
 
     root.classList.add("ox");
     root.append(el("div", { class: "ox-layout" },
       el("div", { class: "ox-stage" }, canvas, caption, results),
       el("div", { class: "ox-panel" }, landBox, optBox, general)), note);
 
-    /** Set the landscape and restore its defaults (start, learning rates, betas, steps, all on). */
+    /** Set the landscape and restore its defaults (start, learning rates, betas, steps, which are on). */
     function setLandscape(key) {
       state.landscape = key;
       radios[key].checked = true;
@@ -401,7 +426,7 @@
       state.start = land.start.slice();
       for (const e of ENTRIES) {
         const c = controls[e.key];
-        c.on.checked = true;
+        c.on.checked = !e.off;
         c.lr.set(land.lr[e.key]);
         for (const p of e.params) c[p.name].set(p.value);
       }

@@ -453,3 +453,93 @@ def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
              math.sqrt(want): "sqrt(v_hat) is already |g|: no further square root."}
     return _verdict(answer, name, want, good, hints, "for a steady gradient m_hat = g and v_hat = g^2: write the step "
                     "lr * m_hat / (sqrt(v_hat) + eps) for both eps and divide.")
+
+
+# After Adam
+
+def check_gd_steps(answer, kappa=100, shrink=1000):
+    """Self-check: steps gradient descent at its best constant lr needs to shrink the error `shrink` times."""
+    name = f"gradient-descent steps for a {shrink:g}-fold smaller error at kappa = {kappa:g}"
+    answer = _number(answer, name, "set gd_steps to a number of steps.", "give a whole number, e.g. 100.")
+    if answer is None:
+        return False
+
+    def steps(rate):
+        return math.ceil(math.log(shrink) / -math.log(rate))
+
+    rate = (kappa - 1) / (kappa + 1)
+    want = steps(rate)
+    if abs(answer - want) <= 1:
+        return _report(True, name, f"with lr = 2 / (L + mu) the error shrinks by (kappa - 1) / (kappa + 1) = "
+                       f"{rate:.4f} per step, and {rate:.4f}^n < 1 / {shrink:g} first for n = {want}.", "")
+    root = math.sqrt(kappa)
+    hints = {steps(rate**2): "that shrinks f, not the error: f is quadratic in the error, so it falls by the "
+                             "square of the rate per step.",
+             steps((root - 1) / (root + 1)): "that is the count of the tuned heavy ball, whose rate is "
+                                             "(sqrt(kappa) - 1) / (sqrt(kappa) + 1); gradient descent's is slower.",
+             steps(1 - 1 / kappa): "that is the rate with lr = 1 / L; the best constant lr, 2 / (L + mu), "
+                                   "gives (kappa - 1) / (kappa + 1).",
+             steps(1 - 2 / kappa): "that uses 1 - 2 / kappa; the rate is exactly 1 - 2 / (kappa + 1)."}
+    hint = next((h for value, h in hints.items() if abs(answer - value) <= 1),
+                "the error shrinks by r = (kappa - 1) / (kappa + 1) per step: solve r^n <= 1 / "
+                f"{shrink:g} for the smallest whole n (n = ln {shrink:g} / -ln r, rounded up).")
+    return _report(False, name, "", hint)
+
+
+def check_lion_step(answer, theta=2.0, lr=3e-4, weight_decay=0.1):
+    """Self-check: the change of one weight in a Lion step whose interpolated momentum c is positive."""
+    name = f"one Lion step of a weight at {theta:g}"
+    answer = _number(answer, name, "set change to a number.", "give the change of the weight, e.g. -0.001.")
+    if answer is None:
+        return False
+    want = -lr * (1 + weight_decay * theta)
+    good = (f"theta - lr (sign(c) + lambda theta) changes the weight by -lr (1 + lambda theta) = "
+            f"-{lr:g} x {1 + weight_decay * theta:g} = {want:.3g}, whatever the gradient's size.")
+    hints = {-lr: "that is the sign step alone; the decoupled weight decay adds -lr lambda theta.",
+             -want: "the step goes against the sign of c: c > 0 makes the weight smaller.",
+             -lr * weight_decay * theta: "that is the weight decay alone; add the sign step -lr sign(c).",
+             -lr * (1 + weight_decay): "the decay is lambda times the weight theta, not lambda alone.",
+             theta + want: "that is the new value of the weight; give its change."}
+    return _verdict(answer, name, want, good, hints, "write Lion's update theta_t = theta_{t-1} - lr (sign(c_t) + "
+                    "lambda theta_{t-1}) with sign(c_t) = +1 and subtract.")
+
+
+def newton_schulz_steps_to(sigma, target=0.5, coefficients=(3.4445, -4.7750, 2.0315)):
+    """Steps of Muon's quintic phi(s) = a s + b s^3 + c s^5 until a singular value `sigma` reaches `target`."""
+    a, b, c = coefficients
+    if not 0 < sigma < target:
+        raise ValueError(f"sigma must lie between 0 and target = {target}, got {sigma!r}")
+    steps = 0
+    while sigma < target:
+        sigma, steps = a * sigma + b * sigma**3 + c * sigma**5, steps + 1
+    return steps
+
+
+def check_newton_schulz_steps(answer, sigma=1e-6, target=0.5):
+    """Self-check: Newton-Schulz steps that lift a singular value of `sigma` (times the norm) to `target`."""
+    name = f"Newton-Schulz steps from {sigma:g} to {target:g}"
+    answer = _number(answer, name, "set ns_steps to a number of steps.", "give a whole number, e.g. 7.")
+    if answer is None:
+        return False
+    a = 3.4445
+    want = newton_schulz_steps_to(sigma, target)
+    if answer == want:
+        return _report(True, name, f"near 0 each step multiplies sigma by about a = {a}, so n steps give about "
+                       f"{a}^n x {sigma:g}; {want} steps reach {target:g} ({want - 1} fall short).", "")
+    after = sigma
+    for _ in range(int(max(0, min(answer, want)))):
+        after = a * after - 4.7750 * after**3 + 2.0315 * after**5
+    if answer != int(answer):
+        hint = "steps come whole: give the first whole number of steps after which sigma is at least " \
+               f"{target:g}."
+    elif answer == 5:
+        hint = (f"five is Muon's default, and after five steps sigma is only about {after:.2g}: "
+                "small singular values are not lifted in five steps.")
+    elif 0 < answer < want:
+        hint = f"after {answer:g} steps sigma is only {after:.3g}: keep iterating until it reaches {target:g}."
+    elif answer > want:
+        hint = f"fewer: count the first step after which sigma is at least {target:g}."
+    else:
+        hint = ("iterate phi(s) = 3.4445 s - 4.7750 s^3 + 2.0315 s^5 from s = "
+                f"{sigma:g} and count the steps until s >= {target:g}.")
+    return _report(False, name, "", hint)

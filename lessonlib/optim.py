@@ -155,6 +155,104 @@ def adam_update(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, fo
     return theta, m, v
 
 
+class Lion(torch.optim.Optimizer):
+    """Lion (Chen et al. 2023, Algorithm 2): steps of lr * sign(an interpolated momentum), decoupled decay.
+
+    Defaults from the paper and its authors' code: betas (0.9, 0.99), no weight decay; their lr
+    default is 1e-4 (a Lion lr is typically 3-10x smaller than AdamW's, they advise).
+    """
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+        betas = _check_settings(lr, betas, 0.0, weight_decay)
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+    def step(self, closure=None):
+        """One Lion step for every parameter with a gradient; returns the closure's loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        with torch.no_grad():
+            for group in self.param_groups:
+                lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+                for theta in group["params"]:
+                    if theta.grad is None:
+                        continue
+                    state = self.state[theta]
+                    if not state:
+                        state["m"] = torch.zeros_like(theta)
+                    m, g = state["m"], theta.grad
+                    # one rounding per operation, no fused multiply-add: the explorer's JavaScript
+                    # repeats these lines exactly
+                    c = m * beta1 + g * (1 - beta1)         # c_t = β1 m_{t-1} + (1 − β1) g_t
+                    theta.mul_(1 - lr * weight_decay)       # θ_t = θ_{t-1} − η λ θ_{t-1}
+                    theta.sub_(lr * torch.sign(c))          #       − η sign(c_t)
+                    m.mul_(beta2).add_(g * (1 - beta2))     # m_t = β2 m_{t-1} + (1 − β2) g_t
+        return loss
+
+
+def split_for_muon(params):
+    """(Muon's, AdamW's) parameters: the 2-D hidden weights, and the rest.
+
+    The rule, as Muon's authors train: every 2-D parameter except the first and the last goes to
+    Muon; the first and last 2-D parameters (a network's input and output layers, when its
+    parameters come in data-flow order, as in an nn.Sequential such as the book's painters),
+    biases and any other shape go to AdamW.
+    """
+    params = list(params)
+    if any(isinstance(p, dict) for p in params):
+        raise ValueError("MuonWithAdamW splits plain parameters itself: pass model.parameters(), "
+                         "not parameter groups (dicts)")
+    matrices = [i for i, p in enumerate(params) if p.ndim == 2]
+    hidden = set(matrices[1:-1])
+    return ([p for i, p in enumerate(params) if i in hidden],
+            [p for i, p in enumerate(params) if i not in hidden])
+
+
+class MuonWithAdamW(torch.optim.Optimizer):
+    """torch.optim.Muon for the hidden 2-D weights, torch.optim.AdamW for the rest (`split_for_muon`).
+
+    `lr`, `momentum`, `weight_decay`, `nesterov`, `ns_steps` and `adjust_lr_fn` are Muon's; the
+    `adamw_*` settings are AdamW's. Defaults: Muon's from its authors' code (lr 0.02, momentum 0.95,
+    no weight decay), AdamW's from torch but without weight decay. `param_groups` lists Muon's
+    groups, then AdamW's, so a learning-rate scheduler scales both.
+    """
+
+    def __init__(self, params, lr=0.02, momentum=0.95, weight_decay=0.0, nesterov=True, ns_steps=5,
+                 adjust_lr_fn=None, adamw_lr=1e-3, adamw_betas=(0.9, 0.999), adamw_eps=1e-8,
+                 adamw_weight_decay=0.0):
+        muon_params, adamw_params = split_for_muon(params)
+        muon = dict(lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov,
+                    ns_steps=ns_steps, adjust_lr_fn=adjust_lr_fn)
+        adamw = dict(lr=adamw_lr, betas=adamw_betas, eps=adamw_eps, weight_decay=adamw_weight_decay)
+        # an empty side still has its settings checked, by torch, on a stand-in parameter
+        self.muon = torch.optim.Muon(muon_params or [torch.zeros(4, 4, requires_grad=True)], **muon)
+        self.adamw = torch.optim.AdamW(adamw_params or [torch.zeros(1, requires_grad=True)], **adamw)
+        inner = ([self.muon] if muon_params else []) + ([self.adamw] if adamw_params else [])
+        if not inner:
+            raise ValueError("MuonWithAdamW got an empty parameter list")
+        super().__init__(muon_params + adamw_params, dict(lr=lr))
+        self.inner = inner
+        self.param_groups = [group for opt in inner for group in opt.param_groups]
+
+    def step(self, closure=None):
+        """One step of Muon and one of AdamW, each on its own parameters; returns the closure's loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for opt in self.inner:
+            opt.step()
+        return loss
+
+    def state_dict(self):
+        return {type(opt).__name__: opt.state_dict() for opt in self.inner}
+
+    def load_state_dict(self, state_dict):
+        for opt in self.inner:
+            opt.load_state_dict(state_dict[type(opt).__name__])
+
+
 def uncorrected_step_ratio(t, beta1=0.9, beta2=0.999):
     """How many times larger Adam's step is without bias correction, for a constant gradient."""
     return (1 - beta1**t) / (1 - beta2**t) ** 0.5
@@ -198,7 +296,7 @@ def compare_with_torch(fn, start, steps=2000, resync=True, **settings):
 
 
 # lessonlib's own optimisers, by name, for `Optimiser("...")` (torch.optim's names come first)
-EXTRA = {}
+EXTRA = {"Lion": Lion, "MuonWithAdamW": MuonWithAdamW}
 
 # Instant-NGP's Adam (Müller et al. 2022, Section 4): lr 1e-2, beta2 0.99 and a tiny eps
 INSTANT_NGP = Optimiser("Adam", lr=1e-2, betas=(0.9, 0.99), eps=1e-15)

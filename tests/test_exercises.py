@@ -179,3 +179,47 @@ def test_number_answers(capsys, check, answer, ok, phrase):
 def test_saddle_escape_steps_and_batch_factor_options():
     assert exercises.saddle_escape_steps(0.1) == 76
     assert exercises.check_batch_size_factor(4, shrink=2)
+
+
+# After Adam: (check, answer, accepted?, phrase of the verdict), as NUMBER_CASES
+AFTER_ADAM_CASES = [
+    ("check_gd_steps", 346, True, "Correct"),
+    ("check_gd_steps", 345, True, "Correct"),
+    ("check_gd_steps", 173, False, "shrinks f, not the error"),  # f falls by the rate squared
+    ("check_gd_steps", 35, False, "heavy ball"),  # the tuned heavy ball's count
+    ("check_gd_steps", 688, False, "lr = 1 / L"),  # rate 1 - 1/kappa
+    ("check_gd_steps", 342, False, "1 - 2 / (kappa + 1)"),  # rate 1 - 2/kappa
+    ("check_gd_steps", 100, False, "smallest whole n"),
+    ("check_gd_steps", None, False, "no answer given"),
+    ("check_gd_steps", "many", False, None),
+    ("check_lion_step", -3.6e-4, True, "Correct"),
+    ("check_lion_step", -3e-4, False, "sign step alone"),  # no weight decay
+    ("check_lion_step", 3.6e-4, False, "against the sign"),
+    ("check_lion_step", -6e-5, False, "weight decay alone"),
+    ("check_lion_step", -3.3e-4, False, "times the weight"),  # lambda without theta
+    ("check_lion_step", 1.99964, False, "new value"),
+    ("check_lion_step", 0.1, False, "sign(c_t) = +1"),
+    ("check_lion_step", None, False, "no answer given"),
+    ("check_newton_schulz_steps", 11, True, "Correct"),
+    ("check_newton_schulz_steps", 5, False, "Muon's default"),
+    ("check_newton_schulz_steps", 10, False, "keep iterating"),
+    ("check_newton_schulz_steps", 10.6, False, "whole"),  # ln(0.5 / 1e-6) / ln(a), not rounded
+    ("check_newton_schulz_steps", 12, False, "fewer"),
+    ("check_newton_schulz_steps", -1, False, "iterate phi"),
+    ("check_newton_schulz_steps", None, False, "no answer given"),
+]
+
+
+@pytest.mark.parametrize("check, answer, ok, phrase", AFTER_ADAM_CASES,
+                         ids=[f"{c[0][6:]}-{c[1]!r}" for c in AFTER_ADAM_CASES])
+def test_after_adam_answers(capsys, check, answer, ok, phrase):
+    assert bool(getattr(exercises, check)(answer)) is ok
+    if phrase is not None:
+        assert phrase in capsys.readouterr().out
+
+
+def test_newton_schulz_steps_to():
+    assert exercises.newton_schulz_steps_to(1e-6) == 11
+    assert exercises.newton_schulz_steps_to(1e-3) == 6
+    with pytest.raises(ValueError, match="between 0 and target"):
+        exercises.newton_schulz_steps_to(0.7)

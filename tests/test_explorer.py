@@ -55,6 +55,11 @@ CASES = [
     ("bowl-gd", "bowl", "SGD", (-4.0, 1.0), {"lr": 0.035}),
     ("bowl-rmsprop", "bowl", "RMSprop", (-4.0, 1.0), {"lr": 0.16}),
     ("bowl-adam", "bowl", "Adam", (-4.0, 1.0), {"lr": 0.2}),
+    # Lion, lessonlib's (chapter "After Adam"): converges, betas and weight decay, the bowl
+    ("lion-1e-3", "rosenbrock", "Lion", (-0.8, 2.0), {"lr": 1e-3}),
+    ("lion-betas-decay-right", "rosenbrock", "Lion", (1.5, -0.5),
+     {"lr": 3e-3, "betas": (0.95, 0.98), "weight_decay": 0.1}),
+    ("bowl-lion", "bowl", "Lion", (-4.0, 1.0), {"lr": 3e-3}),
 ]
 
 WORST = {}  # case -> its largest difference from run_trajectory
@@ -114,11 +119,13 @@ def test_present_with_labelled_controls(page):
     unlabelled = [c["id"] for c in controls if not c["label"]]
     assert not unlabelled, f"controls without a label: {unlabelled}"
     ranges = [c["id"] for c in controls if c["type"] == "range"]
-    for key in ("gd", "momentum", "rmsprop", "adam"):
+    for key in ("gd", "momentum", "rmsprop", "adam", "lion"):
         assert f"ox-{key}-lr" in ranges
-    assert {"ox-momentum-momentum", "ox-adam-beta1", "ox-adam-beta2", "ox-steps"} <= set(ranges)
-    results = page.locator(".ox-results li").all_inner_texts()
+    assert {"ox-momentum-momentum", "ox-adam-beta1", "ox-adam-beta2", "ox-lion-beta1", "ox-lion-beta2",
+            "ox-steps"} <= set(ranges)
+    results = page.locator(".ox-results li").all_inner_texts()  # Lion starts switched off
     assert len(results) == 4 and all("f" in r for r in results), results
+    assert not page.is_checked("#ox-lion-on") and "Lion" in page.evaluate("window.optimiserExplorer.optimisers")
     assert "heavy ball" in page.locator(".ox-note").inner_text()
     # the second landscape starts where the chapter "The mathematics of Adam" starts its bowl
     assert page.evaluate("window.optimiserExplorer.landscapes.bowl.start") == list(BOWL_START)

@@ -1,4 +1,5 @@
-"""Our Adam against torch.optim.Adam, step for step, its recorded internals, and `Optimiser`."""
+"""Our Adam against torch.optim.Adam, step for step, its recorded internals, `Optimiser`, Lion against
+its paper's update, and MuonWithAdamW against torch's Muon and AdamW run separately."""
 
 import copy
 
@@ -8,8 +9,9 @@ from torch import nn
 
 from lessonlib.functions import rosenbrock
 from lessonlib.models import MLP
-from lessonlib.optim import (INSTANT_NGP, Adam, Optimiser, adam_update, compare_with_torch, history_table,
-                             recorded, uncorrected_step_ratio)
+from lessonlib.optim import (EXTRA, INSTANT_NGP, Adam, Lion, MuonWithAdamW, Optimiser, adam_update,
+                             compare_with_torch, history_table, recorded, split_for_muon,
+                             uncorrected_step_ratio)
 from lessonlib.trajectory import run_trajectory
 
 START = (-0.8, 2.0)
@@ -292,3 +294,161 @@ def test_instant_ngp_settings_are_the_papers():
 def test_a_wrong_optimiser_or_setting_is_a_clear_error_where_it_is_made(kind, settings, message):
     with pytest.raises((ValueError, TypeError), match=message):
         Optimiser(kind, **settings)
+
+
+# --- Lion (Chen et al. 2023, Algorithm 2) -------------------------------------------------------
+
+# Three steps worked out by hand from Algorithm 2 with lr = 0.1, betas (0.9, 0.99), lambda = 0.1:
+#   c_t = 0.9 m_{t-1} + 0.1 g_t;  theta_t = theta_{t-1} - 0.1 (sign(c_t) + 0.1 theta_{t-1});
+#   m_t = 0.99 m_{t-1} + 0.01 g_t
+LION_GRADS = [[1.0, -1.0, 1.0], [-0.05, 0.5, 0.0], [-1.0, 0.0, 0.0]]
+LION_HAND = [
+    # step 1: m_0 = 0, so c_1 = 0.1 g_1 and sign(c_1) = sign(g_1) = (+, -, +);
+    #   theta_1 = theta_0 (1 - 0.01) - 0.1 sign(c_1); m_1 = 0.01 g_1 = (0.01, -0.01, 0.01)
+    ([0.99 * 1.0 - 0.1, 0.99 * -2.0 + 0.1, 0.99 * 0.5 - 0.1], [0.01, -0.01, 0.01]),
+    # step 2: c_2 = 0.9 m_1 + 0.1 g_2 = (0.009 - 0.005, -0.009 + 0.05, 0.009 + 0) = (0.004, 0.041, 0.009):
+    #   all positive, although g_2's first entry is negative and its last is 0;
+    #   m_2 = 0.99 m_1 + 0.01 g_2 = (0.0099 - 0.0005, -0.0099 + 0.005, 0.0099)
+    ([0.99 * 0.89 - 0.1, 0.99 * -1.88 - 0.1, 0.99 * 0.395 - 0.1], [0.0094, -0.0049, 0.0099]),
+    # step 3: c_3 = 0.9 m_2 + 0.1 g_3 = (0.00846 - 0.1, -0.00441, 0.00891) = (-, -, +);
+    #   m_3 = 0.99 m_2 + 0.01 g_3 = (0.009306 - 0.01, -0.004851, 0.009801)
+    ([0.99 * 0.7811 + 0.1, 0.99 * -1.9612 + 0.1, 0.99 * 0.29105 - 0.1], [-0.000694, -0.004851, 0.009801]),
+]
+
+
+def test_lion_takes_the_papers_steps_computed_by_hand():
+    theta = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
+    opt = Lion([theta], lr=0.1, betas=(0.9, 0.99), weight_decay=0.1)
+    for g, (want_theta, want_m) in zip(LION_GRADS, LION_HAND):
+        theta.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        torch.testing.assert_close(theta.detach(), torch.tensor(want_theta, dtype=torch.float64), rtol=0, atol=1e-12)
+        torch.testing.assert_close(opt.state[theta]["m"], torch.tensor(want_m, dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+def test_lion_moves_every_coordinate_by_lr_whatever_the_gradient_size():
+    theta = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    opt = Lion([theta], lr=1e-3)
+    theta.grad = torch.tensor([1e-9, -3.0, 1e6, 0.0], dtype=torch.float64)
+    opt.step()
+    assert theta.detach().tolist() == [-1e-3, 1e-3, -1e-3, 0.0]  # sign(0) = 0: no move
+
+
+def test_lion_defaults_are_the_papers_and_it_is_registered():
+    opt = Lion([torch.zeros(2, requires_grad=True)])
+    assert opt.defaults == {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0.0}
+    assert EXTRA["Lion"] is Lion and Optimiser("Lion", lr=3e-4).cls is Lion
+    # one state tensor per parameter (Adam keeps two)
+    p = torch.zeros(3, requires_grad=True)
+    p.grad = torch.ones(3)
+    lion = Lion([p])
+    lion.step()
+    assert list(lion.state[p]) == ["m"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"lr": 0}, r"Invalid learning rate: 0 \(must be a number > 0\)"),
+    ({"betas": (0.9, 1.0)}, r"Invalid betas: \(0\.9, 1\.0\) \(must be two numbers, each in \[0, 1\)\)"),
+    ({"betas": "0.9"}, r"Invalid betas"),
+    ({"weight_decay": -0.1}, r"Invalid weight_decay value: -0\.1 \(must be a number >= 0\)"),
+])
+def test_lion_rejects_invalid_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Lion([torch.zeros(2, requires_grad=True)], **kwargs)
+    with pytest.raises(ValueError, match="Lion rejected the settings"):
+        Optimiser("Lion", **kwargs)
+
+
+def test_lion_in_run_trajectory_and_with_a_closure():
+    traj = run_trajectory(Optimiser("Lion", lr=1e-3), start=START, max_iter=50)
+    steps = torch.from_numpy(traj.xy[1:] - traj.xy[:-1]).abs()
+    torch.testing.assert_close(steps, torch.full_like(steps, 1e-3), rtol=1e-9, atol=0)
+    point = Point()
+    opt = Lion(point.parameters(), lr=0.01)
+
+    def closure():
+        opt.zero_grad()
+        loss = rosenbrock(point.xy[0], point.xy[1])
+        loss.backward()
+        return loss
+
+    assert opt.step(closure).item() == pytest.approx(rosenbrock(*START))
+    Lion([torch.zeros(2, requires_grad=True)]).step()  # no gradient: skipped
+
+
+# --- MuonWithAdamW --------------------------------------------------------------------------------
+
+def painter(seed=0):
+    from lessonlib.models import SIREN
+
+    torch.manual_seed(seed)
+    return SIREN(hidden_features=16, hidden_layers=2)
+
+
+def test_muon_split_puts_every_parameter_in_exactly_one_optimiser():
+    model = painter()
+    opt = MuonWithAdamW(model.parameters())
+    muon = [p for g in opt.muon.param_groups for p in g["params"]]
+    adamw = [p for g in opt.adamw.param_groups for p in g["params"]]
+    params = list(model.parameters())
+    assert sorted(map(id, muon + adamw)) == sorted(map(id, params))  # each once, none left out
+    assert [tuple(p.shape) for p in muon] == [(16, 16), (16, 16)]  # the hidden matrices
+    assert [tuple(p.shape) for p in adamw] == [(16, 2), (16,), (16,), (16,), (3, 16), (3,)]
+    assert [p for g in opt.param_groups for p in g["params"]] == muon + adamw
+    assert split_for_muon(model.parameters()) == (muon, adamw)
+    # a network with one or two matrices has no hidden one: everything goes to AdamW
+    from lessonlib.models import MLP
+    assert split_for_muon(MLP(hidden_features=8, hidden_layers=0).parameters())[0] == []
+
+
+def test_muon_with_adamw_steps_equal_torchs_two_optimisers_run_separately():
+    ours, theirs = painter(), painter()
+    opt = Optimiser("MuonWithAdamW", lr=0.05, adamw_lr=3e-3, weight_decay=0.01)(ours.parameters())
+    hidden, rest = split_for_muon(theirs.parameters())
+    separate = [torch.optim.Muon(hidden, lr=0.05, momentum=0.95, weight_decay=0.01),
+                torch.optim.AdamW(rest, lr=3e-3, weight_decay=0.0)]
+    x = torch.rand(64, 2) * 2 - 1
+    y = torch.rand(64, 3)
+    for _ in range(3):
+        opt.zero_grad()
+        torch.mean((ours(x) - y) ** 2).backward()
+        opt.step()
+        for o in separate:
+            o.zero_grad()
+        torch.mean((theirs(x) - y) ** 2).backward()
+        for o in separate:
+            o.step()
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        assert torch.equal(p, q)
+    assert not all(torch.equal(p, q) for p, q in zip(ours.parameters(), painter().parameters()))
+    opt.zero_grad()
+    assert all(p.grad is None for p in ours.parameters())
+    saved = opt.state_dict()
+    assert set(saved) == {"Muon", "AdamW"}
+    opt.load_state_dict(saved)
+
+
+def test_a_scheduler_scales_muon_and_adamw_alike():
+    model = painter()
+    opt = MuonWithAdamW(model.parameters(), lr=0.02, adamw_lr=1e-3)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 ** step)
+    model(torch.zeros(1, 2)).sum().backward()
+    opt.step()
+    schedule.step()
+    assert [g["lr"] for g in opt.param_groups] == [0.01, 0.0005]
+    assert opt.muon.param_groups[0]["lr"] == 0.01 and opt.adamw.param_groups[0]["lr"] == 0.0005
+
+
+@pytest.mark.parametrize("params, settings, match", [
+    (None, {"lr": -1.0}, "MuonWithAdamW rejected the settings.*Learning rate"),
+    (None, {"adamw_betas": (0.9, 1.5)}, "MuonWithAdamW rejected the settings.*beta"),
+    (None, {"nesterov_typo": True}, "MuonWithAdamW rejected the settings.*nesterov_typo"),
+    ([{"params": [torch.zeros(4, 4, requires_grad=True)]}], {}, "not parameter groups"),
+    ([], {}, "empty parameter list"),
+])
+def test_muon_with_adamw_rejects_bad_input_clearly(params, settings, match):
+    with pytest.raises(ValueError, match=match):
+        if params is None:
+            Optimiser("MuonWithAdamW", **settings)
+        else:
+            MuonWithAdamW(params, **settings)
