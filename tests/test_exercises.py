@@ -184,7 +184,8 @@ def test_saddle_escape_steps_and_batch_factor_options():
 # After Adam: (check, answer, accepted?, phrase of the verdict), as NUMBER_CASES
 AFTER_ADAM_CASES = [
     ("check_gd_steps", 346, True, "Correct"),
-    ("check_gd_steps", 345, True, "Correct"),
+    ("check_gd_steps", 345, False, "one step short"),  # 0.9802^345 = 0.00101 > 1/1000
+    ("check_gd_steps", 347, False, "smallest whole n"),
     ("check_gd_steps", 173, False, "shrinks f, not the error"),  # f falls by the rate squared
     ("check_gd_steps", 35, False, "heavy ball"),  # the tuned heavy ball's count
     ("check_gd_steps", 688, False, "lr = 1 / L"),  # rate 1 - 1/kappa
