@@ -322,50 +322,30 @@ def check_mlp_parameters(answer, hidden_features=64, hidden_layers=2):
     return _report(False, name, "", hint)
 
 
-def check_training_epoch(one_epoch):
-    """Self-check: `one_epoch(model, optimiser, X, y)` does one full-batch step, returns the loss."""
-    from .models import MLP
+def check_momentum_edge(answer, lam_max, momentum=0.9):
+    """Self-check: the largest stable lr of heavy-ball momentum where the sharpest curvature is `lam_max`."""
+    from .checks import positive_number
 
-    name = "one training epoch"
-    if not _answered(one_epoch, name, "define one_epoch(model, optimiser, X, y) and pass it in."):
+    name = f"largest stable lr with momentum {momentum:g}"
+    answer = _number(answer, name, "set lr_edge to a number.", "give a learning rate, e.g. 1.0.")
+    if answer is None:
         return False
-    gen = torch.Generator().manual_seed(0)
-    X, y = torch.rand(64, 2, generator=gen) * 2 - 1, torch.rand(64, 3, generator=gen)
-
-    def fresh():
-        torch.manual_seed(0)
-        model = MLP(hidden_features=8, hidden_layers=1)
-        return model, torch.optim.Adam(model.parameters(), lr=0.01)
-
-    model, optimiser = fresh()
-    want_model, want_optimiser = fresh()
-    for epoch in range(3):
-        want_optimiser.zero_grad()
-        want_loss = torch.mean((want_model(X) - y) ** 2)
-        want_loss.backward()
-        want_optimiser.step()
-        try:
-            got = one_epoch(model, optimiser, X, y)
-            got = float(got)
-        except Exception as err:  # a student's code may fail in any way: report it, don't crash
-            return _report(False, name, "", f"epoch {epoch} raised {type(err).__name__}: {err} (return the "
-                           "loss as a number or a one-element tensor).")
-        if not math.isclose(got, want_loss.item(), rel_tol=1e-5):
-            return _report(False, name, "", f"epoch {epoch} returned loss {got:.6g}, expected {want_loss.item():.6g}: "
-                           "return the mean squared error computed before the step.")
-        moved = [not torch.equal(p, q) for p, q in zip(model.parameters(), fresh()[0].parameters())]
-        same = all(torch.allclose(p, q, atol=1e-6) for p, q in zip(model.parameters(), want_model.parameters()))
-        if not same:
-            if not any(moved):
-                hint = "the parameters never moved: call optimiser.step() after loss.backward()."
-            elif epoch > 0:
-                hint = ("the first epoch is right, later ones are not: gradients add up across backward() calls "
-                        "unless optimiser.zero_grad() clears them first.")
-            else:
-                hint = "after one epoch the parameters differ from Adam's step: zero_grad, loss, backward, step."
-            return _report(False, name, "", hint)
-    return _report(True, name, "zero_grad, forward pass and loss, backward, step: three epochs agree with "
-                   "the reference loop.", "")
+    lam_max = positive_number("lam_max", lam_max)
+    want = 2 * (1 + momentum) / lam_max
+    good = (f"heavy-ball momentum is stable for lr < 2 (1 + mu) / lambda_max = 2 x {1 + momentum:g} / "
+            f"{lam_max:.3g} = {want:.3g}, {1 + momentum:g} times the limit of plain gradient descent.")
+    hints = {2 / lam_max: "that is the limit of plain gradient descent, 2 / lambda_max; momentum moves it "
+                          "(chapter 1).",
+             2 * (1 - momentum) / lam_max: "that treats momentum as gradient descent at the effective rate "
+                                           "lr / (1 - mu). Along the steepest direction the steps flip sign at "
+                                           "the edge, so the buffer adds 1 - mu + mu^2 - ... = 1 / (1 + mu) of "
+                                           "a gradient, not 1 / (1 - mu).",
+             (1 + momentum) / lam_max: "the limit of gradient descent is 2 / lambda_max, not 1 / lambda_max; "
+                                       "momentum multiplies it by (1 + mu).",
+             2 * (1 + momentum) * lam_max: "divide by lambda_max: the sharper the curvature, the smaller "
+                                           "the largest stable step."}
+    return _verdict(answer, name, want, good, hints, "chapter 1: heavy-ball momentum with coefficient mu "
+                    "diverges once lr > 2 (1 + mu) / lambda_max; use the lambda_max measured in the chapter.")
 
 
 def check_psnr_grey_levels(answer, db=37.0):
@@ -384,22 +364,38 @@ def check_psnr_grey_levels(answer, db=37.0):
                     "its square root (the RMS error) and scale it to 255 levels.")
 
 
-def check_first_layer_periods(answer, omega_0=30.0, bound=0.5):
-    """Self-check: most periods one first-layer sine unit completes across the image width."""
-    name = f"periods across the image at omega_0 = {omega_0:g}"
+def check_first_layer_periods(answer, omega_0=30.0, bound=0.5, along="width"):
+    """Self-check: most periods one first-layer sine unit completes across the width or along the diagonal."""
+    if along not in ("width", "diagonal"):
+        raise ValueError(f"along must be 'width' or 'diagonal', got {along!r}")
+    name = f"periods along the {along} at omega_0 = {omega_0:g}"
     answer = _number(answer, name, "set periods to a number.", "give a number of periods, e.g. 3.")
     if answer is None:
         return False
-    want = omega_0 * bound * 2 / (2 * math.pi)
-    good = (f"the phase omega_0 * w * x changes by at most {omega_0:g} x {bound:g} x 2 = "
-            f"{omega_0 * bound * 2:g} radians from x = -1 to 1: {want:.2f} periods of 2 pi.")
-    hints = {omega_0 * bound * 2: "that is the change of phase in radians; one period is 2 pi radians.",
-             omega_0 * 2 / (2 * math.pi): f"the first layer's weights are at most {bound:g} in size (U(-1/n, 1/n), "
-                                          "n = 2 inputs), not 1.",
+    axes = 1 if along == "width" else 2  # how many of x and y change, each from -1 to 1
+    radians = omega_0 * bound * 2 * axes
+    want = radians / (2 * math.pi)
+    change = "omega_0 * w_x * x" if along == "width" else "omega_0 * (w_x * x + w_y * y)"
+    spans = " + ".join([f"{bound:g} x 2"] * axes)
+    good = (f"the phase {change} changes by at most {omega_0:g} x ({spans}) = {radians:g} radians "
+            f"along the {along}: {want:.2f} periods of 2 pi.")
+    hints = {radians: "that is the change of phase in radians; one period is 2 pi radians.",
+             2 * want: f"the first layer's weights are at most {bound:g} in size (U(-1/n, 1/n), n = 2 inputs), "
+                       "not 1.",
              want / 2: "x runs from -1 to 1 across the image: a width of 2, not 1."}
-    return _verdict(answer, name, want, good, hints, f"the unit computes sin(omega_0 (w_x x + w_y y + b)) with |w_x| <= "
-                    f"{bound:g}; across the width only x changes, from -1 to 1. How many times 2 pi does "
-                    "the phase change by?")
+    if along == "diagonal":
+        hints = {want / 2: "that counts x alone (the width); along the diagonal y runs from -1 to 1 as well, "
+                           "and both terms of the phase change.",
+                 radians: hints[radians], 2 * want: hints[2 * want],
+                 want / math.sqrt(2): f"w_x and w_y can both be {bound:g} at once, and then the phase changes by "
+                                      "w_x * 2 + w_y * 2 along the diagonal; the diagonal's length does not "
+                                      "enter, only how far x and y each move."}
+        default = (f"along the diagonal x and y both run from -1 to 1, so the phase omega_0 (w_x x + w_y y + b) "
+                   f"changes by at most omega_0 ({bound:g} x 2 + {bound:g} x 2). How many times 2 pi is that?")
+    else:
+        default = (f"the unit computes sin(omega_0 (w_x x + w_y y + b)) with |w_x| <= {bound:g}; across the "
+                   "width only x changes, from -1 to 1. How many times 2 pi does the phase change by?")
+    return _verdict(answer, name, want, good, hints, default)
 
 
 def check_batch_size_factor(answer, shrink=3.0):

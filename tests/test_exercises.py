@@ -47,41 +47,6 @@ def test_folded_step(capsys, step, ok, phrase):
     assert phrase in capsys.readouterr().out
 
 
-def right_one_epoch(model, optimiser, X, y):
-    optimiser.zero_grad()
-    loss = torch.mean((model(X) - y) ** 2)
-    loss.backward()
-    optimiser.step()
-    return loss.item()
-
-
-def one_epoch_without_zero_grad(model, optimiser, X, y):
-    loss = torch.mean((model(X) - y) ** 2)
-    loss.backward()
-    optimiser.step()
-    return loss.item()
-
-
-def one_epoch_without_step(model, optimiser, X, y):
-    optimiser.zero_grad()
-    loss = torch.mean((model(X) - y) ** 2)
-    loss.backward()
-    return loss.item()
-
-
-def test_training_epoch(capsys):
-    assert exercises.check_training_epoch(right_one_epoch)
-    assert "Correct" in capsys.readouterr().out
-    assert not exercises.check_training_epoch(one_epoch_without_zero_grad)
-    assert "zero_grad" in capsys.readouterr().out
-    assert not exercises.check_training_epoch(one_epoch_without_step)
-    assert "never moved" in capsys.readouterr().out
-    assert not exercises.check_training_epoch(lambda model, optimiser, X, y: None)
-    assert "raised" in capsys.readouterr().out
-    assert not exercises.check_training_epoch(None)
-    assert "no answer given" in capsys.readouterr().out
-
-
 # A numeric answer, whether the check accepts it, and a phrase its verdict must contain (None: any)
 NUMBER_CASES = [
     ("check_bias_corrected_moments", (1.4737, 2.4925), True, "Correct"),  # gradients 2 then 1
@@ -166,6 +131,44 @@ NUMBER_CASES = [
     ("check_eps_step_factor", 3, False, "divide"),
     ("check_eps_step_factor", "lots", False, None),
 ]
+
+
+# Checks that take the chapter's numbers too: the check, its options, an answer, accepted?, a phrase
+OPTION_CASES = [
+    ("check_momentum_edge", {"lam_max": 1.0}, 3.8, True, "Correct"),
+    ("check_momentum_edge", {"lam_max": 1.0}, 3.75, True, "Correct"),  # within 2%
+    ("check_momentum_edge", {"lam_max": 1.0}, 2.0, False, "plain gradient descent"),  # 2 / lambda_max
+    ("check_momentum_edge", {"lam_max": 1.0}, 0.2, False, "effective rate"),  # 2 (1 - mu) / lambda_max
+    ("check_momentum_edge", {"lam_max": 1.0}, 1.9, False, "not 1 / lambda_max"),  # the factor 2 forgotten
+    ("check_momentum_edge", {"lam_max": 2.0}, 7.6, False, "divide by lambda_max"),  # times lambda_max
+    ("check_momentum_edge", {"lam_max": 1.0}, 10.0, False, "2 (1 + mu) / lambda_max"),
+    ("check_momentum_edge", {"lam_max": 1.131}, 2 * 1.9 / 1.131, True, "Correct"),
+    ("check_momentum_edge", {"lam_max": 1.0, "momentum": 0.5}, 3.0, True, "Correct"),
+    ("check_momentum_edge", {"lam_max": 1.0}, None, False, "no answer given"),
+    ("check_momentum_edge", {"lam_max": 1.0}, "fast", False, "not a number"),
+    ("check_first_layer_periods", {"along": "diagonal"}, 9.55, True, "Correct"),
+    ("check_first_layer_periods", {"along": "diagonal"}, 4.77, False, "counts x alone"),  # the width's answer
+    ("check_first_layer_periods", {"along": "diagonal"}, 60, False, "2 pi radians"),  # radians
+    ("check_first_layer_periods", {"along": "diagonal"}, 19.1, False, "at most 0.5"),  # weights up to 1
+    ("check_first_layer_periods", {"along": "diagonal"}, 6.75, False, "length does not"),  # 0.5 x 2 sqrt 2
+    ("check_first_layer_periods", {"along": "diagonal"}, 3, False, "How many times 2 pi"),
+    ("check_first_layer_periods", {"along": "diagonal", "omega_0": 1}, 2 / 6.2832, True, "Correct"),
+    ("check_first_layer_periods", {"along": "diagonal"}, None, False, "no answer given"),
+]
+
+
+@pytest.mark.parametrize("check, options, answer, ok, phrase", OPTION_CASES,
+                         ids=[f"{c[0][6:]}-{c[1]}-{c[2]!r}" for c in OPTION_CASES])
+def test_answers_with_options(capsys, check, options, answer, ok, phrase):
+    assert bool(getattr(exercises, check)(answer, **options)) is ok
+    assert phrase in capsys.readouterr().out
+
+
+def test_bad_options_are_refused_clearly():
+    with pytest.raises(ValueError, match="lam_max must be a positive number"):
+        exercises.check_momentum_edge(3.8, lam_max=-1.0)
+    with pytest.raises(ValueError, match="along must be 'width' or 'diagonal'"):
+        exercises.check_first_layer_periods(4.77, along="height")
 
 
 @pytest.mark.parametrize("check, answer, ok, phrase", NUMBER_CASES,
