@@ -395,6 +395,9 @@ def check_first_layer_periods(answer, omega_0=30.0, bound=0.5, along="width"):
     else:
         default = (f"the unit computes sin(omega_0 (w_x x + w_y y + b)) with |w_x| <= {bound:g}; across the "
                    "width only x changes, from -1 to 1. How many times 2 pi does the phase change by?")
+    for whole in (math.floor(want), math.ceil(want)):  # a count of whole periods, not the sweep
+        hints.setdefault(whole, f"close: the phase sweeps {radians:g} radians, which is not a whole number of "
+                                "periods; give the fraction too (radians / 2 pi).")
     return _verdict(answer, name, want, good, hints, default)
 
 

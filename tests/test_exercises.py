@@ -152,6 +152,8 @@ OPTION_CASES = [
     ("check_first_layer_periods", {"along": "diagonal"}, 19.1, False, "at most 0.5"),  # weights up to 1
     ("check_first_layer_periods", {"along": "diagonal"}, 6.75, False, "length does not"),  # 0.5 x 2 sqrt 2
     ("check_first_layer_periods", {"along": "diagonal"}, 3, False, "How many times 2 pi"),
+    ("check_first_layer_periods", {"along": "diagonal"}, 9, False, "give the fraction too"),  # whole periods
+    ("check_first_layer_periods", {"along": "diagonal"}, 10, False, "give the fraction too"),
     ("check_first_layer_periods", {"along": "diagonal", "omega_0": 1}, 2 / 6.2832, True, "Correct"),
     ("check_first_layer_periods", {"along": "diagonal"}, None, False, "no answer given"),
 ]
