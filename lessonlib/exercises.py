@@ -343,9 +343,15 @@ def check_momentum_edge(answer, lam_max, momentum=0.9):
              (1 + momentum) / lam_max: "the limit of gradient descent is 2 / lambda_max, not 1 / lambda_max; "
                                        "momentum multiplies it by (1 + mu).",
              2 * (1 + momentum) * lam_max: "divide by lambda_max: the sharper the curvature, the smaller "
-                                           "the largest stable step."}
-    return _verdict(answer, name, want, good, hints, "chapter 1: heavy-ball momentum with coefficient mu "
-                    "diverges once lr > 2 (1 + mu) / lambda_max; use the lambda_max measured in the chapter.")
+                                           "the largest stable step.",
+             2 / ((1 - momentum) * lam_max): "that is 2 / lambda_max at the effective rate lr / (1 - mu); "
+                                             "at the edge the steps flip sign, and the buffer then holds "
+                                             "1 / (1 + mu) of a gradient, not 1 / (1 - mu).",
+             2 * (1 + momentum) / ((1 - momentum) * lam_max): "that is chapter 1's 'almost twenty times' "
+                                                             "as a learning rate of SGD; the edge itself is "
+                                                             "lr = 2 (1 + mu) / lambda_max."}
+    return _verdict(answer, name, want, good, hints, "put e_k = (-1)^k into the recursion: -1 = (1 + mu - lr "
+                    "lambda) - mu, and solve for lr with the lambda_max measured in the chapter.")
 
 
 def check_psnr_grey_levels(answer, db=37.0):

@@ -141,7 +141,9 @@ OPTION_CASES = [
     ("check_momentum_edge", {"lam_max": 1.0}, 0.2, False, "effective rate"),  # 2 (1 - mu) / lambda_max
     ("check_momentum_edge", {"lam_max": 1.0}, 1.9, False, "not 1 / lambda_max"),  # the factor 2 forgotten
     ("check_momentum_edge", {"lam_max": 2.0}, 7.6, False, "divide by lambda_max"),  # times lambda_max
-    ("check_momentum_edge", {"lam_max": 1.0}, 10.0, False, "2 (1 + mu) / lambda_max"),
+    ("check_momentum_edge", {"lam_max": 1.0}, 10.0, False, "e_k = (-1)^k"),
+    ("check_momentum_edge", {"lam_max": 1.0}, 20.0, False, "1 / (1 + mu) of a gradient"),  # 2/((1-mu) lam)
+    ("check_momentum_edge", {"lam_max": 1.0}, 38.0, False, "almost twenty times"),  # 19 x 2 / lam
     ("check_momentum_edge", {"lam_max": 1.131}, 2 * 1.9 / 1.131, True, "Correct"),
     ("check_momentum_edge", {"lam_max": 1.0, "momentum": 0.5}, 3.0, True, "Correct"),
     ("check_momentum_edge", {"lam_max": 1.0}, None, False, "no answer given"),
