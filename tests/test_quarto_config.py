@@ -59,7 +59,7 @@ def test_every_chapter_notebook_is_listed(root):
 def test_book_order(root):
     chapters = list(flat_chapters(load(root)["book"]["chapters"]))
     order = ["chapters/what-is-optimisation.ipynb", "chapters/adam-maths.ipynb", "chapters/rosenbrock.ipynb", "chapters/mlp-paints.ipynb",
-             "chapters/siren-paints.ipynb", "chapters/hash-grid.ipynb"]
+             "chapters/siren-paints.ipynb", "chapters/hash-grid.ipynb", "chapters/adam-in-practice.ipynb"]
     assert [c for c in chapters if c in order] == order
 
 
