@@ -551,3 +551,58 @@ def check_newton_schulz_steps(answer, sigma=1e-6, target=0.5):
         hint = ("iterate phi(s) = 3.4445 s - 4.7750 s^3 + 2.0315 s^5 from s = "
                 f"{sigma:g} and count the steps until s >= {target:g}.")
     return _report(False, name, "", hint)
+# Adam in practice
+
+
+def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000):
+    """Self-check: the fraction of a gradient-free weight that AdamW leaves after `steps` steps."""
+    name = f"AdamW's decay over {steps:,} steps"
+    answer = _number(answer, name, "set fraction_left to a number.", "give a fraction, e.g. 0.5.")
+    if answer is None:
+        return False
+    factor = 1 - lr * weight_decay
+    want = factor**steps
+    good = (f"each step multiplies the weight by 1 - lr * weight_decay = {factor:g}, so "
+            f"{factor:g}^{steps:,} = {want:.3f} of it is left (about e^-(lr * weight_decay * steps)).")
+    if 0 <= answer < 1e-6:
+        return _report(False, name, "", "almost nothing left? PyTorch multiplies the decay by lr: the factor per "
+                       f"step is 1 - lr * weight_decay = {factor:g}, not 1 - weight_decay, and the decay "
+                       "compounds: it is not lr * weight_decay * steps taken off once.")
+    hints = {factor: "that is one step; the factor compounds over every step.",
+             1 - want: "that is the part taken away; give the part left."}
+    return _verdict(answer, name, want, good, hints, f"AdamW multiplies the weight by 1 - lr * weight_decay at "
+                    "every step; raise that factor to the number of steps.")
+
+
+def check_radam_never_adapts(answer):
+    """Self-check: the largest beta2 for which PyTorch's RAdam (rho_t > 5) never adapts."""
+    name = "largest beta2 without an adaptive step"
+    answer = _number(answer, name, "set largest_beta2 to a number.", "give a beta2, e.g. 0.9.")
+    if answer is None:
+        return False
+    want = 2 / 3
+    good = ("rho_t grows towards rho_inf = 2 / (1 - beta2) - 1 but never reaches it, so it passes 5 only "
+            "when rho_inf > 5, i.e. beta2 > 2/3: up to 2/3 RAdam is SGD with momentum for ever.")
+    hints = {0.6: "0.6 is where rho_inf = 4, the paper's threshold; PyTorch waits for rho_t > 5 (or did you "
+                  "leave out the -1 in rho_inf = 2 / (1 - beta2) - 1?).",
+             1 / 3: "that is 1 - beta2; give beta2.",
+             5 / 7: "rho_inf = 2 / (1 - beta2) - 1 = 5 gives 1 - beta2 = 2 / 6."}
+    return _verdict(answer, name, want, good, hints, "rho_t never exceeds rho_inf = 2 / (1 - beta2) - 1: solve "
+                    "rho_inf = 5 for beta2.")
+
+
+def check_memoryless_period(answer, C=10.0):
+    """Self-check: how far Adam with beta1 = beta2 = 0 moves x over one period of C, -1, -1 (units of lr)."""
+    name = f"memoryless Adam over one period (C = {C:g})"
+    answer = _number(answer, name, "set change_per_period to a number.", "give a multiple of lr, e.g. -2.")
+    if answer is None:
+        return False
+    good = ("with v_t = g_t^2 each step is -lr * g_t / |g_t| = -lr * sign(g_t): down by lr for C, up by lr "
+            "for each -1, so x gains lr per period whatever C is, and runs to +1, the worst point.")
+    hints = {-(C - 2): "that is gradient descent's move, -lr * (C - 1 - 1); Adam divides each gradient by its "
+                       "own size sqrt(v_t) = |g_t|.",
+             -1.0: "mind the signs: x moves against the gradient, so each gradient of -1 pushes x up.",
+             3.0: "the step for C points the other way from the two steps for -1.",
+             (2 - C) / C: "with beta2 = 0 each gradient is divided by its own size, not by C."}
+    return _verdict(answer, name, 1.0, good, hints, "with beta2 = 0, sqrt(v_t) = |g_t|: write the three steps "
+                    "-lr * g_t / |g_t| and add them.")

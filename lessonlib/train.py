@@ -93,7 +93,7 @@ class FitResult:
 
 def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, steps=None,
         epochs=None, seconds=None, eval_every=None, patience=None, target_db=None,
-        snapshot_steps=(), restore_best=True, scheduler=None, device=None, seed=0,
+        snapshot_steps=(), restore_best=True, scheduler=None, callback=None, device=None, seed=0,
         progress=None) -> FitResult:
     """Train `model` to map X to y on the mean squared error; the one training loop of the book.
 
@@ -106,6 +106,7 @@ def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, ste
     Training stops early when the best loss is `patience` steps old, when the PSNR reaches
     `target_db`, or when the loss stops being finite. `restore_best` ends with the best evaluated
     weights. `scheduler(optimiser)` may return a torch.optim.lr_scheduler, stepped after every step.
+    `callback(step, model, optimiser)`, if given, is called after every step (off the clock).
     `device=None` uses `get_device()`. A progress bar shows unless $LESSONLIB_PROGRESS is 0.
     """
     n = len(X)
@@ -124,6 +125,8 @@ def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, ste
         else 1 if full else max(1, n // batch_size)
     if patience is not None:
         patience = whole_number("patience", patience)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a function callback(step, model, optimiser), got {callback!r}")
     snapshot_steps = {int(s) for s in snapshot_steps}
     if snapshot_steps and image_shape is None:
         raise ValueError("snapshot_steps needs image_shape=(H, W) to turn predictions into pictures")
@@ -193,6 +196,8 @@ def fit(model, X, y, image_shape=None, *, optimiser="Adam", batch_size=None, ste
         trained += spent + clock(device) - start
         result.batch_loss.append(loss.item())
         step += 1
+        if callback is not None:
+            callback(step, model, optimiser)
         bar.update(1)
         if step % 10 == 0:
             bar.set_postfix(psnr=f"{result.psnr[-1]:.1f} dB")

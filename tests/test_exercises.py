@@ -231,3 +231,35 @@ def test_newton_schulz_steps_to():
     assert exercises.newton_schulz_steps_to(1e-3) == 6
     with pytest.raises(ValueError, match="between 0 and target"):
         exercises.newton_schulz_steps_to(0.7)
+# Adam in practice: a numeric answer, whether the check accepts it, a phrase its verdict must contain
+ADAM_IN_PRACTICE_CASES = [
+    ("check_decay_left", 0.36788, True, "Correct"),
+    ("check_decay_left", 0.3679, True, "Correct"),
+    ("check_decay_left", 0.0, False, "1 - lr * weight_decay"),  # 1 - n lr lambda, or no lr
+    ("check_decay_left", 0.99999, False, "one step"),
+    ("check_decay_left", 0.63212, False, "part taken away"),
+    ("check_decay_left", 0.5, False, "raise that factor"),
+    ("check_decay_left", None, False, "no answer given"),
+    ("check_radam_never_adapts", 2 / 3, True, "Correct"),
+    ("check_radam_never_adapts", 0.667, True, "Correct"),
+    ("check_radam_never_adapts", 0.6, False, "paper's threshold"),
+    ("check_radam_never_adapts", 1 / 3, False, "1 - beta2"),
+    ("check_radam_never_adapts", 5 / 7, False, "2 / 6"),
+    ("check_radam_never_adapts", 0.999, False, "solve"),
+    ("check_radam_never_adapts", "two thirds", False, None),
+    ("check_memoryless_period", 1, True, "Correct"),
+    ("check_memoryless_period", -8, False, "gradient descent"),
+    ("check_memoryless_period", -1, False, "mind the signs"),
+    ("check_memoryless_period", 3, False, "other way"),
+    ("check_memoryless_period", -0.8, False, "own size"),
+    ("check_memoryless_period", 0, False, "add them"),
+    ("check_memoryless_period", None, False, "no answer given"),
+]
+
+
+@pytest.mark.parametrize("check, answer, ok, phrase", ADAM_IN_PRACTICE_CASES,
+                         ids=[f"{c[0][6:]}-{c[1]!r}" for c in ADAM_IN_PRACTICE_CASES])
+def test_adam_in_practice_answers(capsys, check, answer, ok, phrase):
+    assert bool(getattr(exercises, check)(answer)) is ok
+    if phrase is not None:
+        assert phrase in capsys.readouterr().out

@@ -207,6 +207,21 @@ def test_a_scheduler_sets_the_learning_rate_of_every_step(tiny):
     assert train(tiny, steps=2).lr == [1e-3, 1e-3]
 
 
+
+def test_a_callback_sees_every_step_after_its_update(tiny):
+    seen = []
+
+    def record(step, model, optimiser):
+        seen.append((step, model[0].linear.weight.detach().clone(), optimiser.param_groups[0]["lr"]))
+
+    result = train(tiny, steps=4, callback=record, restore_best=False)
+    assert [s for s, _, _ in seen] == [1, 2, 3, 4] and all(lr == 1e-3 for _, _, lr in seen)
+    assert torch.equal(seen[-1][1], result.model[0].linear.weight)  # the weights after the last step
+    assert not torch.equal(seen[0][1], seen[1][1])  # each call sees that step's update
+    # the callback does not change the training itself
+    assert train(tiny, steps=4, restore_best=False).loss == result.loss
+
+
 # --- what reads a FitResult -------------------------------------------------------------------------
 
 
@@ -244,6 +259,7 @@ def test_snapshot_film_is_browser_playable_and_says_epoch_for_full_batch(tiny, t
     ({"batch_size": 0}, "batch_size must be a whole number"),
     ({"eval_every": 2.5}, "eval_every must be a whole number"),
     ({"optimiser": "Adamm"}, "unknown optimiser 'Adamm'"),
+    ({"callback": "print"}, "callback must be a function"),
 ])
 def test_bad_settings_are_clear_errors(tiny, kwargs, message):
     with pytest.raises(ValueError, match=message):
