@@ -46,6 +46,12 @@ def _verdict(answer, name, want, good, hints, default):
     return _report(False, name, "", _matching_hint(answer, hints, default))
 
 
+def _grade(answer, name, asks, want, good, hints, default):
+    """`_verdict` on `answer` as a number; if it is not one, say so (`asks`: what to set, an example)."""
+    answer = _number(answer, name, *asks)
+    return False if answer is None else _verdict(answer, name, want, good, hints, default)
+
+
 def _moments(grads, beta1, beta2, correct=True, square=True, t_power=True):
     """m_hat, v_hat (or m, v) after `grads`, with the slips a hand computation can make."""
     m = v = 0.0
@@ -327,9 +333,7 @@ def check_momentum_edge(answer, lam_max, momentum=0.9):
     from .checks import positive_number
 
     name = f"largest stable lr with momentum {momentum:g}"
-    answer = _number(answer, name, "set lr_edge to a number.", "give a learning rate, e.g. 1.0.")
-    if answer is None:
-        return False
+    asks = ("set lr_edge to a number.", "give a learning rate, e.g. 1.0.")
     lam_max = positive_number("lam_max", lam_max)
     want = 2 * (1 + momentum) / lam_max
     good = (f"heavy-ball momentum is stable for lr < 2 (1 + mu) / lambda_max = 2 x {1 + momentum:g} / "
@@ -350,24 +354,22 @@ def check_momentum_edge(answer, lam_max, momentum=0.9):
              2 * (1 + momentum) / ((1 - momentum) * lam_max): "that is chapter 1's 'almost twenty times' "
                                                              "as a learning rate of SGD; the edge itself is "
                                                              "lr = 2 (1 + mu) / lambda_max."}
-    return _verdict(answer, name, want, good, hints, "put e_k = (-1)^k into the recursion: -1 = (1 + mu - lr "
-                    "lambda) - mu, and solve for lr with the lambda_max measured in the chapter.")
+    return _grade(answer, name, asks, want, good, hints, "put e_k = (-1)^k into the recursion: -1 = (1 + mu - lr "
+                  "lambda) - mu, and solve for lr with the lambda_max measured in the chapter.")
 
 
 def check_psnr_grey_levels(answer, db=37.0):
     """Self-check: the root-mean-square error, in grey levels of 0..255, of a picture at `db` dB."""
     name = f"grey levels at {db:g} dB"
-    answer = _number(answer, name, "set grey_levels to a number.", "give a number of grey levels, e.g. 10.")
-    if answer is None:
-        return False
+    asks = ("set grey_levels to a number.", "give a number of grey levels, e.g. 10.")
     want = 255 * 10 ** (-db / 20)
     good = (f"MSE = 10^(-{db:g}/10), so the RMS error is 10^(-{db:g}/20) = "
             f"{want / 255:.4f} of the range, {want:.2f} of 255 levels.")
     hints = {want / 255: "that is the error as a fraction of the range [0, 1]; multiply by 255.",
              255 * 10 ** (-db / 10): "that is 255 times the MSE; the root-mean-square error is the square root of the MSE.",
              255**2 * 10 ** (-db / 10): "that is the MSE in squared grey levels; take its square root."}
-    return _verdict(answer, name, want, good, hints, "PSNR = -10 log10(MSE) for colours in [0, 1]: solve for the MSE, take "
-                    "its square root (the RMS error) and scale it to 255 levels.")
+    return _grade(answer, name, asks, want, good, hints, "PSNR = -10 log10(MSE) for colours in [0, 1]: solve for the MSE, take "
+                  "its square root (the RMS error) and scale it to 255 levels.")
 
 
 def check_first_layer_periods(answer, omega_0=30.0, bound=0.5, along="width"):
@@ -375,9 +377,7 @@ def check_first_layer_periods(answer, omega_0=30.0, bound=0.5, along="width"):
     if along not in ("width", "diagonal"):
         raise ValueError(f"along must be 'width' or 'diagonal', got {along!r}")
     name = f"periods along the {along} at omega_0 = {omega_0:g}"
-    answer = _number(answer, name, "set periods to a number.", "give a number of periods, e.g. 3.")
-    if answer is None:
-        return False
+    asks = ("set periods to a number.", "give a number of periods, e.g. 3.")
     axes = 1 if along == "width" else 2  # how many of x and y change, each from -1 to 1
     radians = omega_0 * bound * 2 * axes
     want = radians / (2 * math.pi)
@@ -404,15 +404,13 @@ def check_first_layer_periods(answer, omega_0=30.0, bound=0.5, along="width"):
     for whole in (math.floor(want), math.ceil(want)):  # a count of whole periods, not the sweep
         hints.setdefault(whole, f"close: the phase sweeps {radians:g} radians, which is not a whole number of "
                                 "periods; give the fraction too (radians / 2 pi).")
-    return _verdict(answer, name, want, good, hints, default)
+    return _grade(answer, name, asks, want, good, hints, default)
 
 
 def check_batch_size_factor(answer, shrink=3.0):
     """Self-check: the factor on the batch size that makes the gradient's spread `shrink` times smaller."""
     name = f"batch size for a {shrink:g} times smaller spread"
-    answer = _number(answer, name, "set batch_factor to a number.", "give a factor, e.g. 2.")
-    if answer is None:
-        return False
+    asks = ("set batch_factor to a number.", "give a factor, e.g. 2.")
     want = shrink**2
     good = (f"the spread falls like 1 / sqrt(B), so {want:g} times the batch size divides "
             f"it by sqrt({want:g}) = {shrink:g}, at {want:g} times the gradient work per step.")
@@ -420,16 +418,14 @@ def check_batch_size_factor(answer, shrink=3.0):
                      f"sqrt({shrink:g}) only.",
              1 / shrink: "a smaller batch makes the gradient noisier, not quieter.",
              1 / want: "a smaller batch makes the gradient noisier, not quieter."}
-    return _verdict(answer, name, want, good, hints, "the variance of an average of B independent terms is sigma^2 / B, "
-                    "so the spread is sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
+    return _grade(answer, name, asks, want, good, hints, "the variance of an average of B independent terms is sigma^2 / B, "
+                  "so the spread is sigma / sqrt(B): solve sqrt(factor) = the wanted reduction.")
 
 
 def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
     """Self-check: vertices per table row, on average, of a hashed level."""
     name = f"vertices per row at resolution {resolution}, table 2^{log2_table_size}"
-    answer = _number(answer, name, "set per_row to a number.", "give a number of vertices, e.g. 10.")
-    if answer is None:
-        return False
+    asks = ("set per_row to a number.", "give a number of vertices, e.g. 10.")
     vertices, rows = (resolution + 1) ** 2, 2**log2_table_size
     want = vertices / rows
     good = (f"the level has ({resolution} + 1)^2 = {vertices:,} vertices and "
@@ -438,16 +434,14 @@ def check_collisions_per_row(answer, resolution=1024, log2_table_size=13):
              rows / vertices: "that is rows per vertex; turn the fraction over.",
              (resolution + 1) ** 2 / log2_table_size: f"the table has 2^{log2_table_size} rows, not "
                                                        f"{log2_table_size}."}
-    return _verdict(answer, name, want, good, hints, "count the level's vertices, (N + 1)^2, and divide by the number of "
-                    "rows they are hashed into.")
+    return _grade(answer, name, asks, want, good, hints, "count the level's vertices, (N + 1)^2, and divide by the number of "
+                  "rows they are hashed into.")
 
 
 def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
     """Self-check: how many times smaller a steady entry's Adam step is with a larger eps."""
     name = f"step with eps = {eps:g} versus {small_eps:g}"
-    answer = _number(answer, name, "set factor to a number.", "give a factor, e.g. 2.")
-    if answer is None:
-        return False
+    asks = ("set factor to a number.", "give a factor, e.g. 2.")
     want = (grad + eps) / (grad + small_eps)
     good = (f"with m_hat = g and sqrt(v_hat) = |g| the step is lr * g / (|g| + eps): "
             f"about lr with eps = {small_eps:g}, but lr * {grad:g} / {grad + eps:g} = "
@@ -456,8 +450,8 @@ def check_eps_step_factor(answer, grad=1e-6, eps=1e-4, small_eps=1e-15):
                               "dominates the small eps.",
              1 / want: "a larger eps makes the step smaller: give how many times smaller, a number above 1.",
              math.sqrt(want): "sqrt(v_hat) is already |g|: no further square root."}
-    return _verdict(answer, name, want, good, hints, "for a steady gradient m_hat = g and v_hat = g^2: write the step "
-                    "lr * m_hat / (sqrt(v_hat) + eps) for both eps and divide.")
+    return _grade(answer, name, asks, want, good, hints, "for a steady gradient m_hat = g and v_hat = g^2: write the step "
+                  "lr * m_hat / (sqrt(v_hat) + eps) for both eps and divide.")
 
 
 # After Adam
@@ -497,9 +491,7 @@ def check_gd_steps(answer, kappa=100, shrink=1000):
 def check_lion_step(answer, theta=2.0, lr=3e-4, weight_decay=0.1):
     """Self-check: the change of one weight in a Lion step whose interpolated momentum c is positive."""
     name = f"one Lion step of a weight at {theta:g}"
-    answer = _number(answer, name, "set change to a number.", "give the change of the weight, e.g. -0.001.")
-    if answer is None:
-        return False
+    asks = ("set change to a number.", "give the change of the weight, e.g. -0.001.")
     want = -lr * (1 + weight_decay * theta)
     good = (f"theta - lr (sign(c) + lambda theta) changes the weight by -lr (1 + lambda theta) = "
             f"-{lr:g} x {1 + weight_decay * theta:g} = {want:.3g}, whatever the gradient's size.")
@@ -508,8 +500,8 @@ def check_lion_step(answer, theta=2.0, lr=3e-4, weight_decay=0.1):
              -lr * weight_decay * theta: "that is the weight decay alone; add the sign step -lr sign(c).",
              -lr * (1 + weight_decay): "the decay is lambda times the weight theta, not lambda alone.",
              theta + want: "that is the new value of the weight; give its change."}
-    return _verdict(answer, name, want, good, hints, "write Lion's update theta_t = theta_{t-1} - lr (sign(c_t) + "
-                    "lambda theta_{t-1}) with sign(c_t) = +1 and subtract.")
+    return _grade(answer, name, asks, want, good, hints, "write Lion's update theta_t = theta_{t-1} - lr (sign(c_t) + "
+                  "lambda theta_{t-1}) with sign(c_t) = +1 and subtract.")
 
 
 def newton_schulz_steps_to(sigma, target=0.5, coefficients=(3.4445, -4.7750, 2.0315)):
@@ -577,9 +569,7 @@ def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000):
 def check_radam_never_adapts(answer):
     """Self-check: the largest beta2 for which PyTorch's RAdam (rho_t > 5) never adapts."""
     name = "largest beta2 without an adaptive step"
-    answer = _number(answer, name, "set largest_beta2 to a number.", "give a beta2, e.g. 0.9.")
-    if answer is None:
-        return False
+    asks = ("set largest_beta2 to a number.", "give a beta2, e.g. 0.9.")
     want = 2 / 3
     good = ("rho_t grows towards rho_inf = 2 / (1 - beta2) - 1 but never reaches it, so it passes 5 only "
             "when rho_inf > 5, i.e. beta2 > 2/3: up to 2/3 RAdam is SGD with momentum for ever.")
@@ -587,16 +577,14 @@ def check_radam_never_adapts(answer):
                   "leave out the -1 in rho_inf = 2 / (1 - beta2) - 1?).",
              1 / 3: "that is 1 - beta2; give beta2.",
              5 / 7: "rho_inf = 2 / (1 - beta2) - 1 = 5 gives 1 - beta2 = 2 / 6."}
-    return _verdict(answer, name, want, good, hints, "rho_t never exceeds rho_inf = 2 / (1 - beta2) - 1: solve "
-                    "rho_inf = 5 for beta2.")
+    return _grade(answer, name, asks, want, good, hints, "rho_t never exceeds rho_inf = 2 / (1 - beta2) - 1: solve "
+                  "rho_inf = 5 for beta2.")
 
 
 def check_memoryless_period(answer, C=10.0):
     """Self-check: how far Adam with beta1 = beta2 = 0 moves x over one period of C, -1, -1 (units of lr)."""
     name = f"memoryless Adam over one period (C = {C:g})"
-    answer = _number(answer, name, "set change_per_period to a number.", "give a multiple of lr, e.g. -2.")
-    if answer is None:
-        return False
+    asks = ("set change_per_period to a number.", "give a multiple of lr, e.g. -2.")
     good = ("with v_t = g_t^2 each step is -lr * g_t / |g_t| = -lr * sign(g_t): down by lr for C, up by lr "
             "for each -1, so x gains lr per period whatever C is, and runs to +1, the worst point.")
     hints = {-(C - 2): "that is gradient descent's move, -lr * (C - 1 - 1); Adam divides each gradient by its "
@@ -604,5 +592,5 @@ def check_memoryless_period(answer, C=10.0):
              -1.0: "mind the signs: x moves against the gradient, so each gradient of -1 pushes x up.",
              3.0: "the step for C points the other way from the two steps for -1.",
              (2 - C) / C: "with beta2 = 0 each gradient is divided by its own size, not by C."}
-    return _verdict(answer, name, 1.0, good, hints, "with beta2 = 0, sqrt(v_t) = |g_t|: write the three steps "
-                    "-lr * g_t / |g_t| and add them.")
+    return _grade(answer, name, asks, 1.0, good, hints, "with beta2 = 0, sqrt(v_t) = |g_t|: write the three steps "
+                  "-lr * g_t / |g_t| and add them.")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from support import cell_options
-from tools.book import chapters
+from tools.book import SETUP_ID, chapters, setup_source
 
 
 def notebooks(root):
@@ -48,6 +48,18 @@ def test_no_errors_widgets_or_memory_addresses_in_outputs(root):
                 text = "".join(out.get("text", "")) + "".join(data.get("text/plain", ""))
                 assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{path.name}: object repr with an address: {text!r}"
                 assert out.get("name") != "stderr", f"{path.name}: stderr output (a warning?): {text[:200]!r}"
+
+
+def test_every_notebook_starts_with_the_current_setup_cell(root):
+    # Colab, Binder and a downloaded notebook install lessonlib through this cell
+    want = setup_source(root)
+    for path in notebooks(root):
+        first = cells(path, "code")[0]
+        assert first.get("id") == SETUP_ID and source(first) == want, \
+            f"{path.name}: its first code cell is not the current set-up cell: run " \
+            "`python tools/book.py setup-cells`, then execute the notebook"
+        outputs = "".join("".join(o.get("text", "")) for o in first.get("outputs", []))
+        assert "lessonlib runs this notebook on" in outputs, f"{path.name}: execute it"
 
 
 def test_ignored_outputs_carry_a_one_line_reason(root):
