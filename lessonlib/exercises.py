@@ -562,7 +562,7 @@ def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000):
                        "compounds: it is not lr * weight_decay * steps taken off once.")
     hints = {factor: "that is one step; the factor compounds over every step.",
              1 - want: "that is the part taken away; give the part left."}
-    return _verdict(answer, name, want, good, hints, f"AdamW multiplies the weight by 1 - lr * weight_decay at "
+    return _verdict(answer, name, want, good, hints, "AdamW multiplies the weight by 1 - lr * weight_decay at "
                     "every step; raise that factor to the number of steps.")
 
 
