@@ -546,24 +546,39 @@ def check_newton_schulz_steps(answer, sigma=1e-6, target=0.5):
 # Adam in practice
 
 
-def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000):
+def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000, schedule="constant"):
     """Self-check: the fraction of a gradient-free weight that AdamW leaves after `steps` steps."""
-    name = f"AdamW's decay over {steps:,} steps"
+    if schedule not in ("constant", "cosine"):
+        raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
+    name = f"AdamW's decay over {steps:,} steps, {schedule} rate"
     answer = _number(answer, name, "set fraction_left to a number.", "give a fraction, e.g. 0.5.")
     if answer is None:
         return False
-    factor = 1 - lr * weight_decay
-    want = factor**steps
-    good = (f"each step multiplies the weight by 1 - lr * weight_decay = {factor:g}, so "
-            f"{factor:g}^{steps:,} = {want:.3f} of it is left (about e^-(lr * weight_decay * steps)).")
+    # PyTorch's CosineAnnealingLR: the k-th step (k = 0, 1, ...) runs at lr (1 + cos(pi k / steps)) / 2
+    rates = (np.full(steps, lr) if schedule == "constant"
+             else lr * (1 + np.cos(np.pi * np.arange(steps) / steps)) / 2)
+    want = float(np.exp(np.log1p(-rates * weight_decay).sum()))
+    constant = (1 - lr * weight_decay) ** steps
+    if schedule == "constant":
+        good = (f"each step multiplies the weight by 1 - lr * weight_decay = {1 - lr * weight_decay:g}, so "
+                f"{1 - lr * weight_decay:g}^{steps:,} = {want:.3f} of it is left "
+                "(about e^-(lr * weight_decay * steps)).")
+    else:
+        good = (f"PyTorch multiplies the decay by the current rate, so the weight shrinks by "
+                f"e^-(weight_decay * sum of the rates); the cosine's rates average lr / 2, so {want:.3f} is left, "
+                f"about e^-(lr * weight_decay * steps / 2), against {constant:.3f} at a constant rate.")
     if 0 <= answer < 1e-6:
         return _report(False, name, "", "almost nothing left? PyTorch multiplies the decay by lr: the factor per "
-                       f"step is 1 - lr * weight_decay = {factor:g}, not 1 - weight_decay, and the decay "
-                       "compounds: it is not lr * weight_decay * steps taken off once.")
-    hints = {factor: "that is one step; the factor compounds over every step.",
+                       f"step is 1 - lr * weight_decay = {1 - lr * weight_decay:g}, not 1 - weight_decay, and "
+                       "the decay compounds: it is not lr * weight_decay * steps taken off once.")
+    hints = {1 - lr * weight_decay: "that is one step; the factor compounds over every step.",
              1 - want: "that is the part taken away; give the part left."}
-    return _verdict(answer, name, want, good, hints, "AdamW multiplies the weight by 1 - lr * weight_decay at "
-                    "every step; raise that factor to the number of steps.")
+    if schedule == "cosine":
+        hints[constant] = ("that is the constant rate's answer; PyTorch multiplies the decay by the current "
+                           "rate, and the cosine schedule's rates average half the peak.")
+        hints[constant ** 2] = "the cosine's rates average half the peak, not twice it."
+    return _verdict(answer, name, want, good, hints, "AdamW multiplies the weight by 1 - rate * weight_decay "
+                    "at every step: multiply those factors (or add up the rates and take e^-(weight_decay * sum)).")
 
 
 def check_radam_never_adapts(answer):
@@ -581,16 +596,32 @@ def check_radam_never_adapts(answer):
                   "rho_inf = 5 for beta2.")
 
 
-def check_memoryless_period(answer, C=10.0):
-    """Self-check: how far Adam with beta1 = beta2 = 0 moves x over one period of C, -1, -1 (units of lr)."""
-    name = f"memoryless Adam over one period (C = {C:g})"
+def check_memoryless_period(answer, C=10.0, amsgrad=False):
+    """Self-check: how far Adam (or AMSGrad) with beta1 = beta2 = 0 moves x over a period C, -1, -1 (in lr)."""
+    method = "AMSGrad" if amsgrad else "Adam"
+    name = f"memoryless {method} over one period (C = {C:g})"
     asks = ("set change_per_period to a number.", "give a multiple of lr, e.g. -2.")
-    good = ("with v_t = g_t^2 each step is -lr * g_t / |g_t| = -lr * sign(g_t): down by lr for C, up by lr "
-            "for each -1, so x gains lr per period whatever C is, and runs to +1, the worst point.")
-    hints = {-(C - 2): "that is gradient descent's move, -lr * (C - 1 - 1); Adam divides each gradient by its "
-                       "own size sqrt(v_t) = |g_t|.",
-             -1.0: "mind the signs: x moves against the gradient, so each gradient of -1 pushes x up.",
-             3.0: "the step for C points the other way from the two steps for -1.",
-             (2 - C) / C: "with beta2 = 0 each gradient is divided by its own size, not by C."}
-    return _grade(answer, name, asks, 1.0, good, hints, "with beta2 = 0, sqrt(v_t) = |g_t|: write the three steps "
-                  "-lr * g_t / |g_t| and add them.")
+    adam, ams = 1.0, (2 - C) / C
+    if amsgrad:
+        want = ams
+        good = (f"with v_t = g_t^2 AMSGrad divides by the largest |g| so far, C, from the first step on: down by "
+                f"lr * C / C = lr for C, up by lr / C for each -1, so x moves (2 - C) / C = {ams:+.2f} lr per "
+                "period: towards -1, the best point, slowly.")
+        hints = {adam: "that is memoryless Adam's, which divides each gradient by its own size; AMSGrad "
+                       "divides by the largest sqrt(v) seen so far.",
+                 -(C - 2): "that is gradient descent's move, -lr * (C - 1 - 1); AMSGrad divides the gradients "
+                           "by the largest |g| so far.",
+                 -ams: "mind the signs: x moves against the gradient, so the step for C is down, towards -1.",
+                 -1.0: "the two small gradients move x too, by lr / C each."}
+        default = "the largest v so far is C^2 from the first step: write the three steps -lr * g_t / C and add them."
+    else:
+        want = adam
+        good = ("with v_t = g_t^2 each step is -lr * g_t / |g_t| = -lr * sign(g_t): down by lr for C, up by lr "
+                "for each -1, so x gains lr per period whatever C is, and runs to +1, the worst point.")
+        hints = {-(C - 2): "that is gradient descent's move, -lr * (C - 1 - 1); Adam divides each gradient by "
+                           "its own size sqrt(v_t) = |g_t|.",
+                 -1.0: "mind the signs: x moves against the gradient, so each gradient of -1 pushes x up.",
+                 3.0: "the step for C points the other way from the two steps for -1.",
+                 ams: "with beta2 = 0 each gradient is divided by its own size, not by C."}
+        default = "with beta2 = 0, sqrt(v_t) = |g_t|: write the three steps -lr * g_t / |g_t| and add them."
+    return _grade(answer, name, asks, want, good, hints, default)

@@ -238,8 +238,13 @@ ADAM_IN_PRACTICE_CASES = [
     ("check_decay_left", 0.0, False, "1 - lr * weight_decay"),  # 1 - n lr lambda, or no lr
     ("check_decay_left", 0.99999, False, "one step"),
     ("check_decay_left", 0.63212, False, "part taken away"),
-    ("check_decay_left", 0.5, False, "raise that factor"),
+    ("check_decay_left", 0.5, False, "multiply those factors"),
     ("check_decay_left", None, False, "no answer given"),
+    ("check_decay_left", 0.6065, True, "Correct", {"schedule": "cosine"}),
+    ("check_decay_left", 0.36788, False, "constant rate's answer", {"schedule": "cosine"}),
+    ("check_decay_left", 0.13534, False, "not twice", {"schedule": "cosine"}),
+    ("check_decay_left", 0.3935, False, "part taken away", {"schedule": "cosine"}),
+    ("check_decay_left", 0.5, False, "multiply those factors", {"schedule": "cosine"}),
     ("check_radam_never_adapts", 2 / 3, True, "Correct"),
     ("check_radam_never_adapts", 0.667, True, "Correct"),
     ("check_radam_never_adapts", 0.6, False, "paper's threshold"),
@@ -254,12 +259,26 @@ ADAM_IN_PRACTICE_CASES = [
     ("check_memoryless_period", -0.8, False, "own size"),
     ("check_memoryless_period", 0, False, "add them"),
     ("check_memoryless_period", None, False, "no answer given"),
+    ("check_memoryless_period", -0.8, True, "Correct", {"amsgrad": True}),
+    ("check_memoryless_period", 1, False, "memoryless Adam's", {"amsgrad": True}),
+    ("check_memoryless_period", -8, False, "gradient descent", {"amsgrad": True}),
+    ("check_memoryless_period", 0.8, False, "mind the signs", {"amsgrad": True}),
+    ("check_memoryless_period", -1, False, "small gradients", {"amsgrad": True}),
+    ("check_memoryless_period", 0.1, False, "largest v so far", {"amsgrad": True}),
 ]
 
 
-@pytest.mark.parametrize("check, answer, ok, phrase", ADAM_IN_PRACTICE_CASES,
-                         ids=[f"{c[0][6:]}-{c[1]!r}" for c in ADAM_IN_PRACTICE_CASES])
-def test_adam_in_practice_answers(capsys, check, answer, ok, phrase):
-    assert bool(getattr(exercises, check)(answer)) is ok
+@pytest.mark.parametrize("check, answer, ok, phrase, options",
+                         [(*c, {})[:5] for c in ADAM_IN_PRACTICE_CASES],
+                         ids=[f"{c[0][6:]}-{c[1]!r}-{c[4] if len(c) > 4 else ''}"
+                              for c in ADAM_IN_PRACTICE_CASES])
+def test_adam_in_practice_answers(capsys, check, answer, ok, phrase, options):
+    # options: the exercise's settings, e.g. the cosine schedule of Exercise 7.1
+    assert bool(getattr(exercises, check)(answer, **options)) is ok
     if phrase is not None:
         assert phrase in capsys.readouterr().out
+
+
+def test_decay_left_names_the_schedules_it_knows():
+    with pytest.raises(ValueError, match="schedule must be 'constant' or 'cosine'"):
+        exercises.check_decay_left(0.5, schedule="linear")
