@@ -32,7 +32,7 @@ from tools.book import SETUP_ID
 
 pytestmark = pytest.mark.notebook
 
-PAINTING_CHAPTER = "chapters/mlp-paints.ipynb"  # reads the painting, writes a film next to itself
+PAINTING_CHAPTER = "chapters/siren-paints.ipynb"  # reads the painting, writes a film beside it
 SMALL_CHAPTER = "chapters/adam-maths.ipynb"  # no painting, no files: the set-up cell's own test
 TIMEOUT = 900  # seconds a cell may take
 
