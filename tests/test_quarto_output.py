@@ -59,18 +59,31 @@ def test_render_exits_0_without_warnings(rendering):
           f"{rendering.seconds:.1f} s")
 
 
+def labels(site, page: str) -> set[str]:
+    """The ids of a page's numbered figures and equations."""
+    return {element["id"] for element in soup(site, page).select(
+        "div.quarto-float[id^=fig-], span[id^=eq-]")}
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_cross_reference_resolves_to_its_own_page(site, page):
+    # a reference to a figure or equation goes to the page that holds it (this page or another
+    # chapter's), and every figure and equation of this page is referred to on it
     html = soup(site, page)
     unresolved = [span.get_text() for span in html.select(".quarto-unresolved-ref")]
     assert not unresolved and "?@" not in html.get_text(), f"{page}: unresolved {unresolved}"
     links = {a["href"] for a in html.select("a.quarto-xref") if re.search(r"#(fig|eq)-", a["href"])}
-    labelled = {"#" + element["id"] for element in html.select("div.quarto-float[id^=fig-], "
-                                                               "span[id^=eq-]")}
-    assert links <= labelled, f"{page}: references to no figure or equation of this page: " \
-                              f"{sorted(links - labelled)}"
-    assert labelled <= links, f"{page}: figures or equations the text never refers to (write " \
-                              f"@label): {sorted(labelled - links)}"
+    labelled = labels(site, page)
+    here = {link[1:] for link in links if link.startswith("#")}
+    assert here <= labelled, f"{page}: references to no figure or equation of this page: " \
+                             f"{sorted(here - labelled)}"
+    for link in sorted(links - {"#" + label for label in here}):
+        other, label = link.split("#")
+        target = (site / page).parent / other
+        assert target.is_file() and label in labels(site, str(target.relative_to(site))), \
+            f"{page}: {link} points to no figure or equation of {other}"
+    assert labelled <= here, f"{page}: figures or equations the text never refers to (write " \
+                             f"@label): {sorted(labelled - here)}"
 
 
 def test_equation_labels_are_unique_across_the_book(site):
