@@ -92,6 +92,23 @@ def test_equation_labels_are_unique_across_the_book(site):
     assert len(labels) == len(set(labels)), f"equation labels used twice: {sorted(labels)}"
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_figures_below_the_first_load_lazily_and_keep_their_place(site, page):
+    # site/lazy-images.lua: loading="lazy" after the first image; a PNG's own width and height,
+    # so that nothing moves when it arrives, and still the responsive class
+    images = soup(site, page).select("main img")
+    for number, img in enumerate(images):
+        src = img.get("src", "")
+        assert (img.get("loading") == "lazy") == (number > 0), \
+            f"{page}: image {number} ({src}) loading={img.get('loading')!r}"
+        if src.endswith(".png") and "://" not in src:
+            header = ((site / page).parent / src).read_bytes()[:24]
+            size = (int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big"))
+            assert (img.get("width"), img.get("height")) == tuple(map(str, size)), \
+                f"{page}: {src} has width/height {img.get('width')}/{img.get('height')}, not {size}"
+            assert "img-fluid" in img.get("class", []), f"{page}: {src} lost img-fluid"
+
+
 @pytest.mark.parametrize("index", range(len(PAGES)), ids=PAGES)
 def test_every_figure_has_alt_text_and_a_caption(site, index):
     page, chapter = PAGES[index], CHAPTERS[index]
