@@ -175,14 +175,6 @@ def test_bad_options_are_refused_clearly():
         exercises.check_first_layer_periods(4.77, along="height")
 
 
-@pytest.mark.parametrize("check, answer, ok, phrase", NUMBER_CASES,
-                         ids=[f"{c[0][6:]}-{c[1]!r}" for c in NUMBER_CASES])
-def test_number_answers(capsys, check, answer, ok, phrase):
-    assert bool(getattr(exercises, check)(answer)) is ok
-    if phrase is not None:
-        assert phrase in capsys.readouterr().out
-
-
 def test_saddle_escape_steps_and_batch_factor_options():
     assert exercises.saddle_escape_steps(0.1) == 76
     assert exercises.check_batch_size_factor(4, shrink=2)
@@ -216,14 +208,6 @@ AFTER_ADAM_CASES = [
     ("check_newton_schulz_steps", -1, False, "iterate phi"),
     ("check_newton_schulz_steps", None, False, "no answer given"),
 ]
-
-
-@pytest.mark.parametrize("check, answer, ok, phrase", AFTER_ADAM_CASES,
-                         ids=[f"{c[0][6:]}-{c[1]!r}" for c in AFTER_ADAM_CASES])
-def test_after_adam_answers(capsys, check, answer, ok, phrase):
-    assert bool(getattr(exercises, check)(answer)) is ok
-    if phrase is not None:
-        assert phrase in capsys.readouterr().out
 
 
 def test_newton_schulz_steps_to():
@@ -268,17 +252,20 @@ ADAM_IN_PRACTICE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("check, answer, ok, phrase, options",
-                         [(*c, {})[:5] for c in ADAM_IN_PRACTICE_CASES],
-                         ids=[f"{c[0][6:]}-{c[1]!r}-{c[4] if len(c) > 4 else ''}"
-                              for c in ADAM_IN_PRACTICE_CASES])
-def test_adam_in_practice_answers(capsys, check, answer, ok, phrase, options):
-    # options: the exercise's settings, e.g. the cosine schedule of Exercise 7.1
-    assert bool(getattr(exercises, check)(answer, **options)) is ok
-    if phrase is not None:
-        assert phrase in capsys.readouterr().out
-
-
 def test_decay_left_names_the_schedules_it_knows():
     with pytest.raises(ValueError, match="schedule must be 'constant' or 'cosine'"):
         exercises.check_decay_left(0.5, schedule="linear")
+
+
+# every numeric self-check: (check, answer, accepted?, phrase of the verdict[, the exercise's
+# settings, e.g. the cosine schedule of Exercise 7.1])
+ANSWER_CASES = [(*case, {})[:5] for case in NUMBER_CASES + AFTER_ADAM_CASES + ADAM_IN_PRACTICE_CASES]
+
+
+@pytest.mark.parametrize("check, answer, ok, phrase, options", ANSWER_CASES,
+                         ids=[f"{c[0][6:]}-{c[1]!r}{'-' + str(c[4]) if c[4] else ''}"
+                              for c in ANSWER_CASES])
+def test_number_answers(capsys, check, answer, ok, phrase, options):
+    assert bool(getattr(exercises, check)(answer, **options)) is ok
+    if phrase is not None:
+        assert phrase in capsys.readouterr().out
