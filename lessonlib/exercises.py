@@ -558,10 +558,11 @@ def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000, schedule
     rates = (np.full(steps, lr) if schedule == "constant"
              else lr * (1 + np.cos(np.pi * np.arange(steps) / steps)) / 2)
     want = float(np.exp(np.log1p(-rates * weight_decay).sum()))
-    constant = (1 - lr * weight_decay) ** steps
+    factor = 1 - lr * weight_decay  # per step at the full rate
+    constant = factor**steps
     if schedule == "constant":
-        good = (f"each step multiplies the weight by 1 - lr * weight_decay = {1 - lr * weight_decay:g}, so "
-                f"{1 - lr * weight_decay:g}^{steps:,} = {want:.3f} of it is left "
+        good = (f"each step multiplies the weight by 1 - lr * weight_decay = {factor:g}, so "
+                f"{factor:g}^{steps:,} = {want:.3f} of it is left "
                 "(about e^-(lr * weight_decay * steps)).")
     else:
         good = (f"PyTorch multiplies the decay by the current rate, so the weight shrinks by "
@@ -569,9 +570,9 @@ def check_decay_left(answer, lr=1e-3, weight_decay=1e-2, steps=100_000, schedule
                 f"about e^-(lr * weight_decay * steps / 2), against {constant:.3f} at a constant rate.")
     if 0 <= answer < 1e-6:
         return _report(False, name, "", "almost nothing left? PyTorch multiplies the decay by lr: the factor per "
-                       f"step is 1 - lr * weight_decay = {1 - lr * weight_decay:g}, not 1 - weight_decay, and "
+                       f"step is 1 - lr * weight_decay = {factor:g}, not 1 - weight_decay, and "
                        "the decay compounds: it is not lr * weight_decay * steps taken off once.")
-    hints = {1 - lr * weight_decay: "that is one step; the factor compounds over every step.",
+    hints = {factor: "that is one step; the factor compounds over every step.",
              1 - want: "that is the part taken away; give the part left."}
     if schedule == "cosine":
         hints[constant] = ("that is the constant rate's answer; PyTorch multiplies the decay by the current "
